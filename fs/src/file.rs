@@ -1,0 +1,130 @@
+//! The two traits every file implementation provides.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// One open file, read and written at explicit offsets.
+///
+/// # Concurrency
+/// Every method takes `&self`; implementations are `Send + Sync`. Concurrent writes to
+/// overlapping ranges are the caller's problem, as with `pwrite`.
+pub trait File: Send + Sync + 'static {
+    /// The file's current length in bytes.
+    ///
+    /// # Errors
+    /// Any I/O error from the operating system.
+    fn len(&self) -> io::Result<u64>;
+
+    /// Fills `buf` from `offset`, returning how many bytes were read; fewer than `buf.len()` only
+    /// at the end of the file.
+    ///
+    /// # Errors
+    /// Any I/O error from the operating system.
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
+
+    /// Writes all of `buf` at `offset`, extending the file if needed.
+    ///
+    /// # Errors
+    /// Any I/O error; a failed write may have written any prefix of `buf`.
+    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()>;
+
+    /// Truncates or extends the file to `len` bytes.
+    ///
+    /// # Errors
+    /// Any I/O error from the operating system.
+    fn set_len(&self, len: u64) -> io::Result<()>;
+
+    /// Makes every byte written so far durable (`fdatasync`).
+    ///
+    /// # Errors
+    /// Any I/O error. After an error, nothing is promised about unsynced bytes; never retry and
+    /// carry on as if the data were durable.
+    fn sync_data(&self) -> io::Result<()>;
+
+    /// Writes all of `buf` at `offset`, then makes the file's data durable.
+    ///
+    /// Implementations may do both in one step (io_uring links the two operations into one
+    /// submission); the default calls [`File::write_at`] then [`File::sync_data`].
+    ///
+    /// # Errors
+    /// As [`File::write_at`] and [`File::sync_data`].
+    fn write_at_and_sync(&self, buf: &[u8], offset: u64) -> io::Result<()> {
+        self.write_at(buf, offset)?;
+        self.sync_data()
+    }
+
+    /// Reads exactly `buf.len()` bytes from `offset`.
+    ///
+    /// # Errors
+    /// `UnexpectedEof` if the file ends first; any I/O error.
+    fn read_exact_at(&self, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+        while !buf.is_empty() {
+            let n = self.read_at(buf, offset)?;
+            if n == 0 {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "file ended early"));
+            }
+            buf = &mut buf[n..];
+            offset += n as u64;
+        }
+        Ok(())
+    }
+}
+
+/// A directory tree of [`File`]s.
+///
+/// # Concurrency
+/// Every method takes `&self`; implementations are `Send + Sync` and cheap to clone.
+pub trait Fs: Clone + Send + Sync + 'static {
+    /// The file type this file system opens.
+    type File: File;
+
+    /// Creates `path` and its missing parents.
+    ///
+    /// # Errors
+    /// Any I/O error from the operating system.
+    fn create_dir_all(&self, path: &Path) -> io::Result<()>;
+
+    /// Creates a new file for reading and writing; fails if it exists.
+    ///
+    /// The new directory entry is durable only after [`Fs::sync_dir`] on its parent.
+    ///
+    /// # Errors
+    /// `AlreadyExists` if the file exists; any I/O error.
+    fn create_new(&self, path: &Path) -> io::Result<Self::File>;
+
+    /// Opens an existing file for reading and writing.
+    ///
+    /// # Errors
+    /// `NotFound` if it does not exist; any I/O error.
+    fn open(&self, path: &Path) -> io::Result<Self::File>;
+
+    /// Opens an existing file for reading only.
+    ///
+    /// # Errors
+    /// `NotFound` if it does not exist; any I/O error.
+    fn open_read(&self, path: &Path) -> io::Result<Self::File>;
+
+    /// Removes a file. Durable only after [`Fs::sync_dir`] on its parent.
+    ///
+    /// # Errors
+    /// `NotFound` if it does not exist; any I/O error.
+    fn remove_file(&self, path: &Path) -> io::Result<()>;
+
+    /// Renames `source` to `target`, replacing `target`. Durable only after [`Fs::sync_dir`].
+    ///
+    /// # Errors
+    /// Any I/O error from the operating system.
+    fn rename(&self, source: &Path, target: &Path) -> io::Result<()>;
+
+    /// The paths of the entries of directory `path`, in no particular order.
+    ///
+    /// # Errors
+    /// Any I/O error from the operating system.
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
+
+    /// Makes the creations, renames and removals inside directory `path` durable.
+    ///
+    /// # Errors
+    /// Any I/O error from the operating system.
+    fn sync_dir(&self, path: &Path) -> io::Result<()>;
+}

@@ -1,0 +1,1 @@
+//! `basalt-sstable`: immutable sorted tables on disk (not built yet).
