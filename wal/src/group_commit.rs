@@ -12,6 +12,11 @@
 //! Groups are taken whole, so every record knows at encoding time which group it belongs to:
 //! the first LSN of the pending buffer. Recovery relies on that (see `recovery`).
 //!
+//! Wake-ups are targeted, which matters with many appenders on few cores: groups are numbered,
+//! and the waiters of group `g` sleep on condition variable `g % 2`. When group `g` is done its
+//! leader wakes all of group `g` (their records are durable) and one waiter of group `g + 1`
+//! (to lead it); no waiter of the next group is woken just to go back to sleep.
+//!
 //! A failed write or sync poisons the queue: the failing group and every later append get
 //! [`Error::Poisoned`]; nothing is retried, because a retried `fdatasync` can report success
 //! for data the kernel already dropped.
@@ -82,6 +87,8 @@ struct State {
     pending_first: Lsn,
     spare: Vec<u8>,
     leading: bool,
+    /// The number of the pending group; groups are numbered in the order they are taken.
+    group_seq: u64,
     written: Lsn,
     synced: Lsn,
     sync_wanted: bool,
@@ -95,7 +102,8 @@ struct State {
 /// `append` and `sync` may be called from any number of threads at once.
 pub struct GroupCommit<S> {
     state: Mutex<State>,
-    done: Condvar,
+    /// Waiters of group `g` wait on `wakers[g % 2]`.
+    wakers: [Condvar; 2],
     sink: Mutex<S>,
     durability: Durability,
     buffer_bytes_max: usize,
@@ -114,6 +122,7 @@ impl<S: Sink> GroupCommit<S> {
             pending_first: next_lsn,
             spare: Vec::new(),
             leading: false,
+            group_seq: 0,
             written: before,
             synced: before,
             sync_wanted: false,
@@ -122,7 +131,7 @@ impl<S: Sink> GroupCommit<S> {
         };
         GroupCommit {
             state: Mutex::new(state),
-            done: Condvar::new(),
+            wakers: [Condvar::new(), Condvar::new()],
             sink: Mutex::new(sink),
             durability,
             buffer_bytes_max,
@@ -191,6 +200,8 @@ impl<S: Sink> GroupCommit<S> {
         target: Lsn,
         need: Need,
     ) -> Result<()> {
+        // Whatever is not yet written is in the pending group (or was, when we next look).
+        let group = state.group_seq;
         loop {
             let reached = match need {
                 Need::Enqueued => true,
@@ -206,7 +217,7 @@ impl<S: Sink> GroupCommit<S> {
             if need == Need::Synced {
                 state.sync_wanted = true;
             }
-            state = if state.leading { wait(&self.done, state) } else { self.lead(state) };
+            state = if state.leading { wait(self.waker(group), state) } else { self.lead(state) };
         }
     }
 
@@ -215,6 +226,8 @@ impl<S: Sink> GroupCommit<S> {
         assert!(!state.leading, "one leader at a time");
         assert!(state.poisoned.is_none(), "a poisoned queue elects no leader");
         state.leading = true;
+        let taken = state.group_seq;
+        state.group_seq += 1;
         let spare = std::mem::take(&mut state.spare);
         let bytes = std::mem::replace(&mut state.pending, spare);
         let first_lsn = if bytes.is_empty() { state.next_lsn } else { state.pending_first };
@@ -247,8 +260,17 @@ impl<S: Sink> GroupCommit<S> {
         if bytes.capacity() <= 2 * self.buffer_bytes_max.max(1 << 20) {
             state.spare = bytes;
         }
-        self.done.notify_all();
+        // Wake the next leader first: it has work to do, the others only return.
+        self.waker(taken + 1).notify_one();
+        self.waker(taken).notify_all();
+        if state.poisoned.is_some() {
+            self.waker(taken + 1).notify_all();
+        }
         state
+    }
+
+    fn waker(&self, group: u64) -> &Condvar {
+        &self.wakers[usize::from(group % 2 == 1)]
     }
 
     /// The next LSN to be assigned.
