@@ -15,6 +15,14 @@ pub trait File: Send + Sync + 'static {
     /// Any I/O error from the operating system.
     fn len(&self) -> io::Result<u64>;
 
+    /// Whether the file holds no bytes.
+    ///
+    /// # Errors
+    /// Any I/O error from the operating system.
+    fn is_empty(&self) -> io::Result<bool> {
+        Ok(self.len()? == 0)
+    }
+
     /// Fills `buf` from `offset`, returning how many bytes were read; fewer than `buf.len()` only
     /// at the end of the file.
     ///

@@ -20,12 +20,12 @@
 //! - `Fs::sync_dir` makes creations, renames and removals in a directory durable.
 
 mod file;
-mod std_fs;
-#[cfg(target_os = "linux")]
-mod uring;
 #[cfg(feature = "sim")]
 pub mod sim;
+mod std_fs;
 mod system;
+#[cfg(target_os = "linux")]
+mod uring;
 
 pub use file::{File, Fs};
 pub use std_fs::{StdFile, StdFs};

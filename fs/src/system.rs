@@ -24,9 +24,9 @@ pub enum SystemFs {
 pub enum SystemFile {
     /// Opened through [`StdFs`].
     Std(StdFile),
-    /// Opened through [`UringFs`].
+    /// Opened through [`UringFs`] (boxed: it carries its ring).
     #[cfg(target_os = "linux")]
-    Uring(UringFile),
+    Uring(Box<UringFile>),
 }
 
 impl SystemFs {
@@ -75,7 +75,7 @@ macro_rules! dispatch_fs {
         match $value {
             SystemFs::Std($inner) => $body.map(SystemFile::Std),
             #[cfg(target_os = "linux")]
-            SystemFs::Uring($inner) => $body.map(SystemFile::Uring),
+            SystemFs::Uring($inner) => $body.map(|f| SystemFile::Uring(Box::new(f))),
         }
     };
     ($value:expr, $inner:ident => $body:expr) => {

@@ -35,7 +35,9 @@ pub enum Error {
         what: Corruption,
     },
     /// An earlier write or sync failed, so the log accepts no more appends. Reopen to recover.
-    #[error("the write-ahead log is poisoned by an earlier failure ({cause}); reopen it to recover")]
+    #[error(
+        "the write-ahead log is poisoned by an earlier failure ({cause}); reopen it to recover"
+    )]
     Poisoned {
         /// The failure that poisoned the log.
         cause: Arc<Error>,

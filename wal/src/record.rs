@@ -144,6 +144,7 @@ pub(crate) fn le_u64(bytes: &[u8], at: usize) -> u64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, reason = "tests index fixtures they built")]
 mod tests {
     use super::*;
 

@@ -118,6 +118,7 @@ fn valid_record_after(
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, reason = "tests index fixtures they built")]
 mod tests {
     use super::*;
     use crate::record::{encode_into, payload_crc};

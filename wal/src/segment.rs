@@ -74,6 +74,7 @@ impl SegmentHeader {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, reason = "tests index fixtures they built")]
 mod tests {
     use super::*;
 

@@ -102,7 +102,8 @@ impl<F: Fs> Wal<F> {
         let found = recover(&fs, &dir)?;
         let (writer, list, recovery) = start_writer(&fs, &dir, found, &options)?;
         let next_lsn = recovery.next_lsn;
-        let queue = GroupCommit::new(writer, next_lsn, options.durability, options.buffer_bytes_max);
+        let queue =
+            GroupCommit::new(writer, next_lsn, options.durability, options.buffer_bytes_max);
         Ok((Wal { fs, dir, list, queue }, recovery))
     }
 
@@ -158,7 +159,8 @@ impl<F: Fs> Wal<F> {
     }
 
     fn segment_len(&self, meta: &SegmentMeta) -> Result<u64> {
-        let file = self.fs.open_read(&meta.path).map_err(|e| io_error(IoOp::Open, &meta.path, e))?;
+        let file =
+            self.fs.open_read(&meta.path).map_err(|e| io_error(IoOp::Open, &meta.path, e))?;
         file.len().map_err(|e| io_error(IoOp::Read, &meta.path, e))
     }
 
@@ -178,7 +180,9 @@ impl<F: Fs> Wal<F> {
             }
             let victim = list.segments.remove(0);
             drop(list);
-            self.fs.remove_file(&victim.path).map_err(|e| io_error(IoOp::Remove, &victim.path, e))?;
+            self.fs
+                .remove_file(&victim.path)
+                .map_err(|e| io_error(IoOp::Remove, &victim.path, e))?;
             self.fs.sync_dir(&self.dir).map_err(|e| io_error(IoOp::SyncDir, &self.dir, e))?;
             deleted += 1;
         }
@@ -270,7 +274,12 @@ fn recover<F: Fs>(fs: &F, dir: &Path) -> Result<(Vec<Found>, Option<TornTail>, O
                 if let Some(what) = torn {
                     cut_tail(fs, &path, valid_end)?;
                     let bytes_cut = bytes.len() as u64 - valid_end;
-                    torn_tail = Some(TornTail { segment: path.clone(), offset: valid_end, bytes_cut, what });
+                    torn_tail = Some(TornTail {
+                        segment: path.clone(),
+                        offset: valid_end,
+                        bytes_cut,
+                        what,
+                    });
                 }
                 let meta = SegmentMeta { id, first_lsn: header.first_lsn, path };
                 found.push(Found { meta, count, valid_end });
@@ -330,13 +339,20 @@ fn start_writer<F: Fs>(
 ) -> Result<Started<F>> {
     let (file, id, end, records, next_lsn) = match found.last() {
         Some(last) => {
-            let file = fs.open(&last.meta.path).map_err(|e| io_error(IoOp::Open, &last.meta.path, e))?;
+            let file =
+                fs.open(&last.meta.path).map_err(|e| io_error(IoOp::Open, &last.meta.path, e))?;
             let next = Lsn(last.meta.first_lsn.0 + last.count);
             (file, last.meta.id, last.valid_end, last.count, next)
         }
         None => {
             let id = removed.unwrap_or(SegmentId(1));
-            (create_segment(fs, dir, id, Lsn::FIRST)?, id, SEGMENT_HEADER_BYTES as u64, 0, Lsn::FIRST)
+            (
+                create_segment(fs, dir, id, Lsn::FIRST)?,
+                id,
+                SEGMENT_HEADER_BYTES as u64,
+                0,
+                Lsn::FIRST,
+            )
         }
     };
     let mut segments: Vec<SegmentMeta> = found.into_iter().map(|f| f.meta).collect();

@@ -86,7 +86,8 @@ impl<F: Fs> Sink for SegmentWriter<F> {
         } else {
             self.file.write_at(&group.bytes, self.end)
         };
-        written.map_err(|e| io_error(if sync { IoOp::Sync } else { IoOp::Write }, &self.path(), e))?;
+        written
+            .map_err(|e| io_error(if sync { IoOp::Sync } else { IoOp::Write }, &self.path(), e))?;
         self.dirty = !sync;
         self.end += group.bytes.len() as u64;
         self.records += group.last_lsn.0 - group.first_lsn.0 + 1;

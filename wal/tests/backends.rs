@@ -27,8 +27,8 @@ fn small_segments(durability: Durability) -> Options {
 fn scenario<F: Fs>(fs: F, dir: &Path) {
     for durability in [Durability::Sync, Durability::Buffered, Durability::None] {
         let dir = dir.join(format!("{durability:?}"));
-        let (wal, recovery) = Wal::open_with(fs.clone(), &dir, small_segments(durability))
-            .expect("open a new log");
+        let (wal, recovery) =
+            Wal::open_with(fs.clone(), &dir, small_segments(durability)).expect("open a new log");
         assert_eq!((recovery.next_lsn, recovery.segments), (Lsn(1), 1));
         let wal = Arc::new(wal);
         let threads: Vec<_> = (0..4u64)
@@ -52,7 +52,12 @@ fn scenario<F: Fs>(fs: F, dir: &Path) {
         assert_eq!(batch_first, Lsn(201));
         appended.extend([(201, b"x".to_vec()), (202, b"yy".to_vec()), (203, vec![])]);
         assert_eq!(read_all(&wal, Lsn(1)), appended);
-        assert!(wal.segment_count() > 3, "4 KiB segments rotate: {} {durability:?} {:?}", wal.segment_count(), wal.stats());
+        assert!(
+            wal.segment_count() > 3,
+            "4 KiB segments rotate: {} {durability:?} {:?}",
+            wal.segment_count(),
+            wal.stats()
+        );
         let wal = Arc::try_unwrap(wal).ok().expect("sole owner");
         wal.close().expect("close");
 

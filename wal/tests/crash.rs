@@ -116,5 +116,8 @@ fn acknowledged_appends_survive_sigkill() {
         wal.close().expect("close");
     }
     assert!(acked.len() as u64 > cycles, "the children acknowledged appends");
-    eprintln!("{cycles} SIGKILL cycles, {} acknowledged records, {torn_tails} torn tails", acked.len());
+    eprintln!(
+        "{cycles} SIGKILL cycles, {} acknowledged records, {torn_tails} torn tails",
+        acked.len()
+    );
 }

@@ -126,7 +126,8 @@ fn a_failed_sync_poisons_the_log_and_is_never_reported_as_success() {
     assert!(wal.poisoned().is_some());
     fs.crash(CrashMode::DropUnsynced);
     drop(wal);
-    let (wal, recovery) = Wal::open_with(fs.clone(), DIR, options(Durability::Sync)).expect("reopen");
+    let (wal, recovery) =
+        Wal::open_with(fs.clone(), DIR, options(Durability::Sync)).expect("reopen");
     assert_eq!(recovery.next_lsn, Lsn(6), "LSN 6 was never acknowledged and is gone");
     check_contents(&wal, Lsn(6));
 }
@@ -146,18 +147,16 @@ fn waiting_appenders_all_fail_when_the_group_sync_fails() {
                 })
             })
             .collect();
-        let mut ok: Vec<Lsn> = threads
-            .into_iter()
-            .flat_map(|t| t.join().expect("thread"))
-            .flatten()
-            .collect();
+        let mut ok: Vec<Lsn> =
+            threads.into_iter().flat_map(|t| t.join().expect("thread")).flatten().collect();
         ok.sort();
         // Successes are exactly the records synced before the failure: a prefix of LSNs.
         assert_eq!(ok, (1..=ok.len() as u64).map(Lsn).collect::<Vec<_>>());
         assert!(ok.len() < 80, "seed {seed}: the failed sync must fail someone");
         fs.crash(CrashMode::DropUnsynced);
         drop(wal);
-        let (_, recovery) = Wal::open_with(fs.clone(), DIR, options(Durability::Sync)).expect("reopen");
+        let (_, recovery) =
+            Wal::open_with(fs.clone(), DIR, options(Durability::Sync)).expect("reopen");
         assert!(recovery.next_lsn.0 > ok.len() as u64);
     }
 }
