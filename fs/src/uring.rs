@@ -24,6 +24,12 @@ const CHUNK_BYTES_MAX: usize = 1 << 30;
 
 const USER_DATA_WRITE: u64 = 1;
 const USER_DATA_SYNC: u64 = 2;
+const USER_DATA_READ: u64 = 3;
+
+const EIO: i32 = 5;
+const EAGAIN: i32 = 11;
+const EBUSY: i32 = 16;
+const RING_ROOM: &str = "the ring has room: every call reaps all it submits before returning";
 
 /// Files whose reads, writes and syncs go through io_uring.
 #[derive(Clone, Copy, Debug)]
@@ -70,14 +76,13 @@ impl UringFile {
     }
 
     /// Submits one prepared operation and returns its result (bytes, or a negative errno).
-    fn run_one(ring: &mut IoUring, entry: &squeue::Entry) -> io::Result<i32> {
+    fn run_one(ring: &mut IoUring, entry: &squeue::Entry) -> i32 {
         // SAFETY: every entry built in this module points at a buffer that the calling function
-        // borrows for the whole call, and this function waits for the completion before it
-        // returns, so the kernel never touches the buffer after the borrow ends.
-        unsafe { ring.submission().push(entry) }.map_err(|_| ring_full())?;
-        ring.submit_and_wait(1)?;
-        let cqe = ring.completion().next().ok_or_else(missing_completion)?;
-        Ok(cqe.result())
+        // borrows for the whole call, and `complete` reaps the completion before this returns,
+        // so the kernel never touches the buffer after the borrow ends.
+        unsafe { ring.submission().push(entry) }.expect(RING_ROOM);
+        let done = complete(ring, 1);
+        done.first().map_or(-EIO, |&(_, res)| res)
     }
 
     fn write_chunk(&self, ring: &mut IoUring, buf: &[u8], offset: u64) -> io::Result<usize> {
@@ -87,7 +92,7 @@ impl UringFile {
             .build()
             .user_data(USER_DATA_WRITE);
         loop {
-            let res = Self::run_one(ring, &entry)?;
+            let res = Self::run_one(ring, &entry);
             match check(res) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -111,7 +116,7 @@ impl UringFile {
             .flags(types::FsyncFlags::DATASYNC)
             .build()
             .user_data(USER_DATA_SYNC);
-        check(Self::run_one(ring, &entry)?).map(drop)
+        check(Self::run_one(ring, &entry)).map(drop)
     }
 }
 
@@ -128,8 +133,9 @@ impl File for UringFile {
             let len = rest.len().min(CHUNK_BYTES_MAX);
             let entry = opcode::Read::new(self.fd(), rest.as_mut_ptr(), chunk_len(len))
                 .offset(offset + done as u64)
-                .build();
-            match check(Self::run_one(&mut ring, &entry)?) {
+                .build()
+                .user_data(USER_DATA_READ);
+            match check(Self::run_one(&mut ring, &entry)) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
                 Ok(0) => break,
@@ -171,20 +177,20 @@ impl File for UringFile {
             .user_data(USER_DATA_SYNC);
         {
             let mut queue = ring.submission();
-            // SAFETY: `buf` is borrowed for this whole call and both completions are reaped
-            // below before returning, so the kernel never reads it after the borrow ends. The
-            // queue was empty (every call reaps all it submits), so both pushes fit.
+            // SAFETY: `buf` is borrowed for this whole call and `complete` reaps both
+            // completions below before returning, so the kernel never reads it after the borrow
+            // ends.
             unsafe {
-                queue.push(&write).map_err(|_| ring_full())?;
-                queue.push(&sync).map_err(|_| ring_full())?;
+                queue.push(&write).expect(RING_ROOM);
+                queue.push(&sync).expect(RING_ROOM);
             }
         }
-        ring.submit_and_wait(2)?;
         let (mut written, mut synced) = (None, None);
-        for cqe in ring.completion() {
-            match cqe.user_data() {
-                USER_DATA_WRITE => written = Some(cqe.result()),
-                _ => synced = Some(cqe.result()),
+        for (user_data, res) in complete(&mut ring, 2) {
+            match user_data {
+                USER_DATA_WRITE => written = Some(res),
+                USER_DATA_SYNC => synced = Some(res),
+                _ => unreachable!("only the write and the sync were submitted"),
             }
         }
         let written = check(written.ok_or_else(missing_completion)?)?;
@@ -244,8 +250,25 @@ fn check(res: i32) -> io::Result<usize> {
     usize::try_from(res).map_err(|_| io::Error::from_raw_os_error(-res))
 }
 
-fn ring_full() -> io::Error {
-    io::Error::other("io_uring submission queue full")
+/// Waits until `expected` completions have been reaped and returns them as (tag, result).
+///
+/// IMPORTANT: this never returns while an operation it submitted is still in flight, because the
+/// kernel would then write into or read from a buffer the caller is about to release. Waits
+/// interrupted by a signal, or refused for lack of resources, are retried; any other failure
+/// of `io_uring_enter` leaves operations whose state is unknown, and the process aborts rather
+/// than risk the kernel writing into freed memory.
+fn complete(ring: &mut IoUring, expected: usize) -> Vec<(u64, i32)> {
+    let mut done = Vec::with_capacity(expected);
+    while done.len() < expected {
+        match ring.submit_and_wait(expected - done.len()) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if matches!(e.raw_os_error(), Some(EAGAIN | EBUSY)) => {}
+            Err(_) => std::process::abort(),
+        }
+        done.extend(ring.completion().map(|cqe| (cqe.user_data(), cqe.result())));
+    }
+    done
 }
 
 fn missing_completion() -> io::Error {

@@ -124,6 +124,21 @@ pub enum Corruption {
         /// The CRC of the bytes.
         computed: u32,
     },
+    /// The segment header's first LSN is 0 or beyond any real log.
+    #[error("segment header has impossible first LSN {0}")]
+    BadFirstLsn(u64),
+    /// The segment's first LSN differs from what the log recorded when it was opened.
+    #[error("segment starts at LSN {found}, expected {expected}")]
+    FirstLsnMismatch {
+        /// What the log recorded.
+        expected: u64,
+        /// What the header says.
+        found: u64,
+    },
+    /// The only segment's header is torn and it is not the log's first segment, so nothing
+    /// says where the LSNs stood.
+    #[error("the only segment's header is torn, and it is not the log's first segment")]
+    LostPosition,
     /// The header names a different segment than the file name.
     #[error("segment header names segment {found}, file name says {expected}")]
     SegmentIdMismatch {

@@ -34,12 +34,13 @@ use crate::Lsn;
 
 /// Where groups go: the log's segment files, or a mock in tests.
 pub trait Sink: Send {
-    /// Writes `group` after everything written before and, if `sync`, makes everything written so
-    /// far durable. An empty group with `sync` only syncs.
+    /// Seals `group`'s records ([`record::seal`]), writes them after everything written before
+    /// and, if `sync`, makes everything written so far durable. An empty group with `sync` only
+    /// syncs.
     ///
     /// # Errors
     /// Any failure; the queue is poisoned by it.
-    fn commit(&mut self, group: &Group, sync: bool) -> Result<()>;
+    fn commit(&mut self, group: &mut Group, sync: bool) -> Result<()>;
 }
 
 /// Consecutive encoded records written together.
@@ -89,6 +90,8 @@ struct State {
     leading: bool,
     /// The number of the pending group; groups are numbered in the order they are taken.
     group_seq: u64,
+    /// The last LSN of the group being written, while `leading`.
+    in_flight_last: Lsn,
     written: Lsn,
     synced: Lsn,
     sync_wanted: bool,
@@ -123,6 +126,7 @@ impl<S: Sink> GroupCommit<S> {
             spare: Vec::new(),
             leading: false,
             group_seq: 0,
+            in_flight_last: before,
             written: before,
             synced: before,
             sync_wanted: false,
@@ -153,10 +157,9 @@ impl<S: Sink> GroupCommit<S> {
         if state.pending.is_empty() {
             state.pending_first = first;
         }
-        let group_lsn = state.pending_first;
         let mut lsn = first;
         for (payload, crc) in payloads.iter().zip(crcs) {
-            record::encode_into(&mut state.pending, lsn, group_lsn, payload, crc);
+            record::encode_into(&mut state.pending, lsn, payload, crc);
             lsn = lsn.next();
         }
         state.next_lsn = lsn;
@@ -200,8 +203,13 @@ impl<S: Sink> GroupCommit<S> {
         target: Lsn,
         need: Need,
     ) -> Result<()> {
-        // Whatever is not yet written is in the pending group (or was, when we next look).
-        let group = state.group_seq;
+        // The group whose completion can satisfy us: the one in flight if it holds the target
+        // (a `sync` or `flush` of records already taken), else the pending one.
+        let group = if state.leading && target <= state.in_flight_last {
+            state.group_seq - 1
+        } else {
+            state.group_seq
+        };
         loop {
             let reached = match need {
                 Need::Enqueued => true,
@@ -209,6 +217,11 @@ impl<S: Sink> GroupCommit<S> {
                 Need::Synced => state.synced >= target,
             };
             if reached {
+                // If we were woken to lead but are done, pass the wake-up on: work that is left
+                // must never wait for an appender that may not come.
+                if !state.leading && (!state.pending.is_empty() || state.sync_wanted) {
+                    self.waker(state.group_seq).notify_one();
+                }
                 return Ok(());
             }
             if let Some(cause) = &state.poisoned {
@@ -231,12 +244,13 @@ impl<S: Sink> GroupCommit<S> {
         let spare = std::mem::take(&mut state.spare);
         let bytes = std::mem::replace(&mut state.pending, spare);
         let first_lsn = if bytes.is_empty() { state.next_lsn } else { state.pending_first };
-        let group = Group { bytes, first_lsn, last_lsn: Lsn(state.next_lsn.0 - 1) };
+        let mut group = Group { bytes, first_lsn, last_lsn: Lsn(state.next_lsn.0 - 1) };
+        state.in_flight_last = group.last_lsn;
         let sync = self.durability == Durability::Sync || state.sync_wanted;
         state.sync_wanted = false;
         drop(state);
 
-        let result = lock(&self.sink).commit(&group, sync);
+        let result = lock(&self.sink).commit(&mut group, sync);
 
         let mut state = lock(&self.state);
         state.leading = false;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use basalt_fs::{File, Fs};
 
 use crate::error::{Corruption, Error, IoOp, Result};
-use crate::recovery::check_record;
+use crate::recovery::{check_record, is_zero};
 use crate::segment::{SegmentHeader, SEGMENT_HEADER_BYTES};
 use crate::writer::{io_error, SegmentMeta};
 use crate::Lsn;
@@ -43,6 +43,7 @@ struct Loaded {
     at: usize,
     expected: Lsn,
     first_lsn: Lsn,
+    salt: u64,
 }
 
 impl<F: Fs> Reader<F> {
@@ -60,12 +61,17 @@ impl<F: Fs> Reader<F> {
             _ => io_error(IoOp::Read, &path, e),
         })?;
         let header = SegmentHeader::decode(&bytes).map_err(|what| corrupt(&path, 0, what))?;
-        if header.id != meta.id || header.first_lsn != meta.first_lsn {
+        if header.id != meta.id {
             let what = Corruption::SegmentIdMismatch { expected: meta.id.0, found: header.id.0 };
             return Err(corrupt(&path, 0, what));
         }
+        if header.first_lsn != meta.first_lsn {
+            let (expected, found) = (meta.first_lsn.0, header.first_lsn.0);
+            return Err(corrupt(&path, 0, Corruption::FirstLsnMismatch { expected, found }));
+        }
         let first_lsn = header.first_lsn;
-        Ok(Loaded { path, bytes, at: SEGMENT_HEADER_BYTES, expected: first_lsn, first_lsn })
+        let at = SEGMENT_HEADER_BYTES;
+        Ok(Loaded { path, bytes, at, expected: first_lsn, first_lsn, salt: header.salt })
     }
 
     fn next_record(&mut self) -> Result<Option<Record>> {
@@ -75,11 +81,13 @@ impl<F: Fs> Reader<F> {
                 self.current = Some(self.load(&meta, len)?);
                 continue;
             };
-            let Some(rest) = loaded.bytes.get(loaded.at..).filter(|rest| !rest.is_empty()) else {
+            let rest = loaded.bytes.get(loaded.at..).unwrap_or_default();
+            if is_zero(rest) {
+                // The end of the records, or zeros the writer put ahead of them.
                 self.current = None;
                 continue;
-            };
-            let decoded = check_record(rest, loaded.expected, loaded.first_lsn)
+            }
+            let decoded = check_record(rest, loaded.expected, loaded.first_lsn, loaded.salt)
                 .map_err(|what| corrupt(&loaded.path, loaded.at as u64, what))?;
             let lsn = loaded.expected;
             loaded.at += decoded.frame_len();

@@ -4,13 +4,13 @@
 //! the question is whether it is a *torn tail* (a crash interrupted the last write, which no
 //! caller was told had succeeded) or *corruption* (bytes that were once durable went bad).
 //!
-//! The log writes one group at a time, and under `Sync` it syncs each group before writing the
-//! next; every segment but the newest is synced before the next one is created. So damage from a
-//! crash is confined to the last group of the newest segment, and that group may have been
-//! persisted out of order (any of its sectors missing). Every record names the first LSN of its
-//! group, which decides the case: a bad record in the newest segment is a torn tail unless some
-//! valid record after it belongs to a *later* group, whose presence proves the bad record's group
-//! had been synced. Anywhere else, a bad record is corruption.
+//! Every segment but the newest is synced before the next one is created, so crash damage is
+//! confined to the newest segment, to the records written since its last completed sync; those
+//! may have reached the disk out of order (any of their sectors missing). Every record carries
+//! `group_lsn`, the first LSN that was not yet known durable when the record was written. That
+//! decides the case: a bad record with LSN `e` in the newest segment is a torn tail unless some
+//! valid record after it has `group_lsn > e`, which proves that a sync covering `e` had
+//! completed before that record was written. Anywhere else, a bad record is corruption.
 #![deny(clippy::indexing_slicing)]
 
 use crate::error::Corruption;
@@ -48,9 +48,12 @@ pub fn scan_segment(bytes: &[u8], id: SegmentId, newest: bool) -> Result<Scanned
     let header = match SegmentHeader::decode(bytes) {
         Ok(header) => header,
         Err(what) if newest => {
-            return match valid_record_after(bytes, 0, |_| true) {
-                Some(_) => Err((0, what)),
-                None => Ok(Scanned::TornHeader(what)),
+            // The header is synced before any record is written, so a header torn by a crash
+            // has nothing but zeros (or nothing) after it; anything else is corruption.
+            return if is_zero(bytes.get(SEGMENT_HEADER_BYTES..).unwrap_or_default()) {
+                Ok(Scanned::TornHeader(what))
+            } else {
+                Err((0, what))
             };
         }
         Err(what) => return Err((0, what)),
@@ -62,14 +65,16 @@ pub fn scan_segment(bytes: &[u8], id: SegmentId, newest: bool) -> Result<Scanned
     let mut at = SEGMENT_HEADER_BYTES;
     let mut expected = header.first_lsn;
     while at < bytes.len() {
-        match check_record(bytes.get(at..).unwrap_or_default(), expected, header.first_lsn) {
+        let rest = bytes.get(at..).unwrap_or_default();
+        match check_record(rest, expected, header.first_lsn, header.salt) {
             Ok(record) => {
                 at += record.frame_len();
                 expected = expected.next();
             }
+            Err(_) if is_zero(bytes.get(at..).unwrap_or_default()) => break,
             Err(what) => {
                 let later = |r: &record::Decoded<'_>| r.group_lsn > expected;
-                if newest && valid_record_after(bytes, at, later).is_none() {
+                if newest && valid_record_after(bytes, at, header.salt, later).is_none() {
                     let count = expected.0 - header.first_lsn.0;
                     let valid_end = at as u64;
                     return Ok(Scanned::Records { header, count, valid_end, torn: Some(what) });
@@ -82,6 +87,15 @@ pub fn scan_segment(bytes: &[u8], id: SegmentId, newest: bool) -> Result<Scanned
     Ok(Scanned::Records { header, count, valid_end: at as u64, torn: None })
 }
 
+/// Whether every byte is zero: the preallocated space after the last record.
+///
+/// A zero header can never pass its checksum (the CRC-32 of 28 zero bytes is not zero), so zeros
+/// are never mistaken for a record; they mark the end of the log, as in a segment the writer
+/// extended with zeros ahead of its records.
+pub fn is_zero(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| b == 0)
+}
+
 /// Decodes the record at the start of `bytes` and checks its place in the sequence.
 ///
 /// # Errors
@@ -90,8 +104,9 @@ pub fn check_record(
     bytes: &[u8],
     expected: Lsn,
     first_lsn: Lsn,
+    salt: u64,
 ) -> Result<record::Decoded<'_>, Corruption> {
-    let record = record::decode(bytes)?;
+    let record = record::decode(bytes, salt)?;
     if record.lsn != expected {
         return Err(Corruption::UnexpectedLsn { expected: expected.0, found: record.lsn.0 });
     }
@@ -106,14 +121,15 @@ pub fn check_record(
 fn valid_record_after(
     bytes: &[u8],
     from: usize,
+    salt: u64,
     wanted: impl Fn(&record::Decoded<'_>) -> bool,
 ) -> Option<usize> {
     let last_start = bytes.len().checked_sub(RECORD_HEADER_BYTES)?;
     (from + 1..=last_start).find(|&at| {
         let tail = bytes.get(at..).unwrap_or_default();
         // The header checksum alone rules out almost every offset; decode only the survivors.
-        record::checked_payload_len(tail).is_some()
-            && record::decode(tail).is_ok_and(|record| wanted(&record))
+        record::checked_payload_len(tail, salt).is_some()
+            && record::decode(tail, salt).is_ok_and(|record| wanted(&record))
     })
 }
 
@@ -121,21 +137,23 @@ fn valid_record_after(
 #[allow(clippy::indexing_slicing, reason = "tests index fixtures they built")]
 mod tests {
     use super::*;
-    use crate::record::{encode_into, payload_crc};
+    use crate::record::{encode_into, payload_crc, seal};
 
     /// A segment with the given groups, each a list of payloads; LSNs start at `first`.
     fn segment(id: u64, first: u64, groups: &[&[&[u8]]]) -> (Vec<u8>, Vec<usize>) {
-        let header = SegmentHeader { id: SegmentId(id), first_lsn: Lsn(first) };
+        let header = SegmentHeader { id: SegmentId(id), first_lsn: Lsn(first), salt: 99 };
         let mut bytes = header.encode().to_vec();
         let mut starts = Vec::new();
         let mut lsn = first;
         for group in groups {
             let group_lsn = lsn;
+            let group_start = bytes.len();
             for payload in *group {
                 starts.push(bytes.len());
-                encode_into(&mut bytes, Lsn(lsn), Lsn(group_lsn), payload, payload_crc(payload));
+                encode_into(&mut bytes, Lsn(lsn), payload, payload_crc(payload));
                 lsn += 1;
             }
+            seal(&mut bytes[group_start..], Lsn(group_lsn), 99);
         }
         (bytes, starts)
     }
@@ -194,6 +212,26 @@ mod tests {
                 Err(e) => panic!("truncation to {len} reported as corruption: {e:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_zero_filled_remainder_is_a_clean_end_in_any_segment() {
+        let (mut bytes, _) = segment(1, 1, &[&[b"a", b"bb"]]);
+        let end = bytes.len() as u64;
+        bytes.resize(bytes.len() + 4096, 0);
+        for newest in [true, false] {
+            let scanned = scan_segment(&bytes, SegmentId(1), newest).expect("clean");
+            let Scanned::Records { count, valid_end, torn: None, .. } = scanned else {
+                panic!("expected a clean end, got {scanned:?}")
+            };
+            assert_eq!((count, valid_end), (2, end));
+        }
+        // A single nonzero byte in the zeros is not a clean end.
+        let last = bytes.len() - 1;
+        bytes[last] = 1;
+        assert!(scan_segment(&bytes, SegmentId(1), false).is_err());
+        let scanned = scan_segment(&bytes, SegmentId(1), true).expect("torn tail");
+        assert!(matches!(scanned, Scanned::Records { torn: Some(_), .. }));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::group_commit::{GroupCommit, Stats};
 use crate::limits::{BUFFER_BYTES_DEFAULT, SEGMENT_BYTES_DEFAULT};
 use crate::reader::{Plan, Reader};
 use crate::recovery::{scan_segment, Scanned};
-use crate::segment::SEGMENT_HEADER_BYTES;
+use crate::segment::{new_salt, SegmentHeader, SEGMENT_HEADER_BYTES};
 use crate::sync::{lock, Mutex};
 use crate::writer::{create_segment, io_error, SegmentList, SegmentMeta, SegmentWriter};
 use crate::{Lsn, SegmentId};
@@ -101,6 +101,11 @@ impl<F: Fs> Wal<F> {
         }
         let found = recover(&fs, &dir)?;
         let (writer, list, recovery) = start_writer(&fs, &dir, found, &options)?;
+        // IMPORTANT: what recovery read may exist only in the page cache (the last run died
+        // between a write and its sync, or a directory sync failed). Make it durable before
+        // treating it as the durable log that new records are written after.
+        writer.file.sync_data().map_err(|e| io_error(IoOp::Sync, &writer.path(), e))?;
+        fs.sync_dir(&dir).map_err(|e| io_error(IoOp::SyncDir, &dir, e))?;
         let next_lsn = recovery.next_lsn;
         let queue =
             GroupCommit::new(writer, next_lsn, options.durability, options.buffer_bytes_max);
@@ -173,17 +178,18 @@ impl<F: Fs> Wal<F> {
     pub fn delete_below(&self, lsn: Lsn) -> Result<usize> {
         let mut deleted = 0;
         loop {
-            let mut list = lock(&self.list);
+            let list = lock(&self.list);
             let Some(next) = list.segments.get(1) else { break };
             if next.first_lsn > lsn {
                 break;
             }
-            let victim = list.segments.remove(0);
+            let victim = list.segments.first().expect("two segments listed").path.clone();
             drop(list);
-            self.fs
-                .remove_file(&victim.path)
-                .map_err(|e| io_error(IoOp::Remove, &victim.path, e))?;
+            // The segment leaves the list only once its removal is durable: a failure leaves
+            // log and list as they were, and a retry starts again from the oldest segment.
+            self.fs.remove_file(&victim).map_err(|e| io_error(IoOp::Remove, &victim, e))?;
             self.fs.sync_dir(&self.dir).map_err(|e| io_error(IoOp::SyncDir, &self.dir, e))?;
+            lock(&self.list).segments.remove(0);
             deleted += 1;
         }
         Ok(deleted)
@@ -224,7 +230,8 @@ impl<F: Fs> Wal<F> {
     /// # Errors
     /// [`Error::Poisoned`]: what was appended since the last successful sync may be lost.
     pub fn close(self) -> Result<()> {
-        self.queue.sync().map(drop)
+        self.queue.sync()?;
+        self.queue.with_sink(SegmentWriter::trim)
     }
 }
 
@@ -232,8 +239,8 @@ impl<F: Fs> Drop for Wal<F> {
     fn drop(&mut self) {
         // Best effort: a log dropped without `close` still writes out what it buffered. Errors
         // are not lost: they poison the log, and the next open recovers from what reached disk.
-        if self.queue.poisoned().is_none() {
-            let _ = self.queue.sync();
+        if self.queue.poisoned().is_none() && self.queue.sync().is_ok() {
+            let _ = self.queue.with_sink(SegmentWriter::trim);
         }
     }
 }
@@ -241,8 +248,10 @@ impl<F: Fs> Drop for Wal<F> {
 /// One segment as found at open.
 struct Found {
     meta: SegmentMeta,
+    header: SegmentHeader,
     count: u64,
     valid_end: u64,
+    file_len: u64,
 }
 
 /// Scans every segment, cuts a torn tail, removes a torn newest header; returns the segments
@@ -271,8 +280,10 @@ fn recover<F: Fs>(fs: &F, dir: &Path) -> Result<(Vec<Found>, Option<TornTail>, O
                         return Err(Error::Corrupt { segment: path, offset: 24, what });
                     }
                 }
+                let mut file_len = bytes.len() as u64;
                 if let Some(what) = torn {
                     cut_tail(fs, &path, valid_end)?;
+                    file_len = valid_end;
                     let bytes_cut = bytes.len() as u64 - valid_end;
                     torn_tail = Some(TornTail {
                         segment: path.clone(),
@@ -282,7 +293,7 @@ fn recover<F: Fs>(fs: &F, dir: &Path) -> Result<(Vec<Found>, Option<TornTail>, O
                     });
                 }
                 let meta = SegmentMeta { id, first_lsn: header.first_lsn, path };
-                found.push(Found { meta, count, valid_end });
+                found.push(Found { meta, header, count, valid_end, file_len });
             }
         }
     }
@@ -337,24 +348,30 @@ fn start_writer<F: Fs>(
     (found, torn_tail, removed): (Vec<Found>, Option<TornTail>, Option<SegmentId>),
     options: &Options,
 ) -> Result<Started<F>> {
-    let (file, id, end, records, next_lsn) = match found.last() {
+    let header_end = SEGMENT_HEADER_BYTES as u64;
+    let (file, header, (end, allocated), records) = match found.last() {
         Some(last) => {
-            let file =
-                fs.open(&last.meta.path).map_err(|e| io_error(IoOp::Open, &last.meta.path, e))?;
-            let next = Lsn(last.meta.first_lsn.0 + last.count);
-            (file, last.meta.id, last.valid_end, last.count, next)
+            let path = &last.meta.path;
+            let file = fs.open(path).map_err(|e| io_error(IoOp::Open, path, e))?;
+            (file, last.header, (last.valid_end, last.file_len), last.count)
         }
         None => {
             let id = removed.unwrap_or(SegmentId(1));
-            (
-                create_segment(fs, dir, id, Lsn::FIRST)?,
-                id,
-                SEGMENT_HEADER_BYTES as u64,
-                0,
-                Lsn::FIRST,
-            )
+            if id != SegmentId(1) {
+                // Only the first segment of a log may be created from nothing: any later one
+                // had a predecessor that said where the LSNs stood.
+                let path = dir.join(id.file_name());
+                return Err(Error::Corrupt {
+                    segment: path,
+                    offset: 0,
+                    what: Corruption::LostPosition,
+                });
+            }
+            let header = SegmentHeader { id, first_lsn: Lsn::FIRST, salt: new_salt(id) };
+            (create_segment(fs, dir, header)?, header, (header_end, header_end), 0)
         }
     };
+    let (id, next_lsn) = (header.id, Lsn(header.first_lsn.0 + records));
     let mut segments: Vec<SegmentMeta> = found.into_iter().map(|f| f.meta).collect();
     if segments.is_empty() {
         segments.push(SegmentMeta { id, first_lsn: next_lsn, path: dir.join(id.file_name()) });
@@ -366,14 +383,20 @@ fn start_writer<F: Fs>(
         torn_tail,
     };
     let list = Arc::new(Mutex::new(SegmentList { segments, active_end: end }));
+    let before = Lsn(next_lsn.0 - 1);
     let writer = SegmentWriter {
         fs: fs.clone(),
         dir: dir.to_path_buf(),
         file,
         id,
+        salt: header.salt,
         end,
+        allocated,
+        synced_end: end,
+        written_lsn: before,
+        synced_lsn: before,
         records,
-        dirty: false,
+        unsynced_zeros: false,
         segment_bytes_max: options.segment_bytes_max,
         list: list.clone(),
     };

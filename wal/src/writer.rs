@@ -7,9 +7,14 @@ use basalt_fs::{File, Fs};
 
 use crate::error::{Error, IoOp, Result};
 use crate::group_commit::{Group, Sink};
-use crate::segment::{SegmentHeader, SEGMENT_HEADER_BYTES};
+use crate::limits::SEGMENT_PREALLOCATE_BYTES;
+use crate::record;
+use crate::segment::{new_salt, SegmentHeader, SEGMENT_HEADER_BYTES};
 use crate::sync::{lock, Mutex};
 use crate::{Lsn, SegmentId};
+
+/// The zeros written ahead of the records (static, so they cost no allocation).
+static ZEROS: [u8; SEGMENT_PREALLOCATE_BYTES] = [0; SEGMENT_PREALLOCATE_BYTES];
 
 /// One segment file the log holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,24 +39,50 @@ pub(crate) struct SegmentWriter<F: Fs> {
     pub dir: PathBuf,
     pub file: F::File,
     pub id: SegmentId,
+    /// The salt of the active segment's record checksums.
+    pub salt: u64,
+    /// Where the next group goes: the end of the records written.
     pub end: u64,
+    /// The file's length: records up to `end`, then zeros written ahead.
+    pub allocated: u64,
+    /// The end of the records known durable in the active segment.
+    pub synced_end: u64,
+    /// The last LSN written, and the last LSN known durable.
+    pub written_lsn: Lsn,
+    pub synced_lsn: Lsn,
     pub records: u64,
-    /// Bytes were written since the last sync.
-    pub dirty: bool,
+    /// Zeros were written ahead since the last sync.
+    pub unsynced_zeros: bool,
     pub segment_bytes_max: u64,
     pub list: Arc<Mutex<SegmentList>>,
 }
 
 impl<F: Fs> SegmentWriter<F> {
-    /// Closes the active segment (synced) and starts segment `id + 1` at `first_lsn`.
+    fn dirty(&self) -> bool {
+        self.written_lsn > self.synced_lsn || self.unsynced_zeros
+    }
+
+    fn sync(&mut self) -> Result<()> {
+        self.file.sync_data().map_err(|e| io_error(IoOp::Sync, &self.path(), e))?;
+        self.synced(self.end);
+        Ok(())
+    }
+
+    fn synced(&mut self, end: u64) {
+        self.synced_lsn = self.written_lsn;
+        self.synced_end = end;
+        self.unsynced_zeros = false;
+    }
+
+    /// Closes the active segment (its zeros cut, synced) and starts segment `id + 1` at
+    /// `first_lsn`.
     fn rotate(&mut self, first_lsn: Lsn) -> Result<()> {
-        if self.dirty {
-            let path = self.dir.join(self.id.file_name());
-            self.file.sync_data().map_err(|e| io_error(IoOp::Sync, &path, e))?;
-            self.dirty = false;
-        }
+        // IMPORTANT: the old segment must be whole and durable before the next one exists:
+        // recovery treats damage in any segment but the newest as corruption.
+        self.trim()?;
         let id = SegmentId(self.id.0 + 1);
-        let file = create_segment(&self.fs, &self.dir, id, first_lsn)?;
+        let salt = new_salt(id);
+        let file = create_segment(&self.fs, &self.dir, SegmentHeader { id, first_lsn, salt })?;
         let path = self.dir.join(id.file_name());
         let mut list = lock(&self.list);
         list.segments.push(SegmentMeta { id, first_lsn, path });
@@ -59,53 +90,95 @@ impl<F: Fs> SegmentWriter<F> {
         drop(list);
         self.file = file;
         self.id = id;
+        self.salt = salt;
         self.end = SEGMENT_HEADER_BYTES as u64;
+        self.allocated = self.end;
+        self.synced_end = self.end;
         self.records = 0;
         Ok(())
     }
 
-    fn path(&self) -> PathBuf {
+    /// Cuts the zeros after the records and syncs: the segment at rest holds records only.
+    pub fn trim(&mut self) -> Result<()> {
+        let cut = self.allocated > self.end;
+        if cut {
+            let path = self.path();
+            self.file.set_len(self.end).map_err(|e| io_error(IoOp::Truncate, &path, e))?;
+            self.allocated = self.end;
+        }
+        if cut || self.dirty() {
+            self.sync()?;
+        }
+        Ok(())
+    }
+
+    /// Writes zeros ahead of the records so that the group of `len` bytes lands in space that
+    /// is already allocated; the group's own sync then makes the zeros durable with it.
+    fn preallocate(&mut self, len: u64) -> Result<()> {
+        let needed = self.end + len;
+        if needed <= self.allocated {
+            return Ok(());
+        }
+        let zeros = &ZEROS[..];
+        let path = self.path();
+        self.file.write_at(zeros, needed).map_err(|e| io_error(IoOp::Write, &path, e))?;
+        self.allocated = needed + zeros.len() as u64;
+        self.unsynced_zeros = true;
+        Ok(())
+    }
+
+    fn write_group(&mut self, group: &mut Group, sync: bool) -> Result<()> {
+        if !group.is_empty() && self.records > 0 && self.end >= self.segment_bytes_max {
+            self.rotate(group.first_lsn)?;
+        }
+        if group.is_empty() {
+            return if sync && self.dirty() { self.sync() } else { Ok(()) };
+        }
+        // Everything up to `synced_lsn` is durable; the records of this group, and any written
+        // but unsynced before them, are not (see `recovery`).
+        record::seal(&mut group.bytes, self.synced_lsn.next(), self.salt);
+        self.preallocate(group.bytes.len() as u64)?;
+        let path = self.path();
+        if sync {
+            self.file.write_at_and_sync(&group.bytes, self.end)
+        } else {
+            self.file.write_at(&group.bytes, self.end)
+        }
+        .map_err(|e| io_error(if sync { IoOp::Sync } else { IoOp::Write }, &path, e))?;
+        self.end += group.bytes.len() as u64;
+        self.written_lsn = group.last_lsn;
+        if sync {
+            self.synced(self.end);
+        }
+        self.records += group.last_lsn.0 - group.first_lsn.0 + 1;
+        lock(&self.list).active_end = self.end;
+        Ok(())
+    }
+
+    pub fn path(&self) -> PathBuf {
         self.dir.join(self.id.file_name())
     }
 }
 
 impl<F: Fs> Sink for SegmentWriter<F> {
-    fn commit(&mut self, group: &Group, sync: bool) -> Result<()> {
-        if !group.is_empty() && self.records > 0 && self.end >= self.segment_bytes_max {
-            self.rotate(group.first_lsn)?;
+    fn commit(&mut self, group: &mut Group, sync: bool) -> Result<()> {
+        let result = self.write_group(group, sync);
+        if result.is_err() {
+            // IMPORTANT: after a failed write or sync the page cache may hold bytes that will
+            // never reach the disk (a failed fdatasync marks them clean). Cut them, so that a
+            // reopen in this process does not read them as part of the log. Best effort: the
+            // log is poisoned either way, and recovery copes with whatever is on disk.
+            let _ = self.file.set_len(self.synced_end);
         }
-        if group.is_empty() {
-            if sync && self.dirty {
-                self.file.sync_data().map_err(|e| io_error(IoOp::Sync, &self.path(), e))?;
-                self.dirty = false;
-            }
-            return Ok(());
-        }
-        let written = if sync {
-            self.file.write_at_and_sync(&group.bytes, self.end)
-        } else {
-            self.file.write_at(&group.bytes, self.end)
-        };
-        written
-            .map_err(|e| io_error(if sync { IoOp::Sync } else { IoOp::Write }, &self.path(), e))?;
-        self.dirty = !sync;
-        self.end += group.bytes.len() as u64;
-        self.records += group.last_lsn.0 - group.first_lsn.0 + 1;
-        lock(&self.list).active_end = self.end;
-        Ok(())
+        result
     }
 }
 
 /// Creates segment `id` with its header, durable together with its directory entry.
-pub(crate) fn create_segment<F: Fs>(
-    fs: &F,
-    dir: &Path,
-    id: SegmentId,
-    first_lsn: Lsn,
-) -> Result<F::File> {
-    let path = dir.join(id.file_name());
+pub(crate) fn create_segment<F: Fs>(fs: &F, dir: &Path, header: SegmentHeader) -> Result<F::File> {
+    let path = dir.join(header.id.file_name());
     let file = fs.create_new(&path).map_err(|e| io_error(IoOp::Create, &path, e))?;
-    let header = SegmentHeader { id, first_lsn }.encode();
+    let header = header.encode();
     file.write_at_and_sync(&header, 0).map_err(|e| io_error(IoOp::Sync, &path, e))?;
     fs.sync_dir(dir).map_err(|e| io_error(IoOp::SyncDir, dir, e))?;
     Ok(file)
