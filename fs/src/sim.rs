@@ -54,6 +54,10 @@ pub struct Faults {
     pub enospc_after_bytes: Option<u64>,
     /// The write call after this many more tears: a random prefix lands, then it fails with EIO.
     pub tear_write_after: Option<u64>,
+    /// Fail the `sync_dir` call after this many more succeed (the entries stay unsynced).
+    pub fail_sync_dir_after: Option<u64>,
+    /// Fail the `remove_file` call after this many more succeed (nothing is removed).
+    pub fail_remove_after: Option<u64>,
 }
 
 /// Counts of operations, for tests that check how the file system was used.
@@ -160,6 +164,15 @@ impl SimFs {
         state.faults = Faults::default();
     }
 
+    /// Simulates the death of the process alone: every open [`SimFile`] fails from now on, but
+    /// the page cache survives, so files read as they did, and what was not synced is still not
+    /// durable (a later [`SimFs::crash`] can lose it). Faults are disarmed.
+    pub fn kill_process(&self) {
+        let mut state = self.lock();
+        state.generation += 1;
+        state.faults = Faults::default();
+    }
+
     /// The bytes a reader sees in `path` now, if it exists.
     #[must_use]
     pub fn file_bytes(&self, path: &Path) -> Option<Vec<u8>> {
@@ -235,10 +248,17 @@ fn apply_on_crash(image: &mut Vec<u8>, ops: &[Op], mode: CrashMode, rng: &mut Sm
             for op in ops {
                 match op {
                     Op::Write { offset, bytes } => {
-                        for (i, sector) in bytes.chunks(SECTOR_BYTES).enumerate() {
+                        // Split on the disk's sector boundaries, not the write's own start.
+                        let mut at = 0usize;
+                        while at < bytes.len() {
+                            let position = offset + at as u64;
+                            let to_boundary =
+                                SECTOR_BYTES - (position % SECTOR_BYTES as u64) as usize;
+                            let end = (at + to_boundary).min(bytes.len());
                             if rng.gen_bool(0.5) {
-                                write_into(image, offset + (i * SECTOR_BYTES) as u64, sector);
+                                write_into(image, position, &bytes[at..end]);
                             }
+                            at = end;
                         }
                     }
                     Op::SetLen(_) => {
@@ -415,6 +435,9 @@ impl Fs for SimFs {
 
     fn remove_file(&self, path: &Path) -> io::Result<()> {
         let mut state = self.lock();
+        if fires(&mut state.faults.fail_remove_after) {
+            return Err(io::Error::from_raw_os_error(5));
+        }
         state.volatile_names.remove(path).map(drop).ok_or_else(|| not_found(path))
     }
 
@@ -438,6 +461,9 @@ impl Fs for SimFs {
 
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
         let mut state = self.lock();
+        if fires(&mut state.faults.fail_sync_dir_after) {
+            return Err(io::Error::from_raw_os_error(5));
+        }
         let state = &mut *state;
         state.durable_names.retain(|p, _| p.parent() != Some(path));
         for (p, id) in &state.volatile_names {
@@ -478,6 +504,33 @@ mod tests {
         fs.crash(CrashMode::DropUnsynced);
         assert_eq!(fs.file_bytes(&a).as_deref(), Some(&b"abc"[..]));
         assert!(file.len().is_err(), "handles from before the crash are dead");
+    }
+
+    #[test]
+    fn a_killed_process_leaves_unsynced_data_readable_but_not_durable() {
+        let (fs, dir) = setup();
+        let path = dir.join("f");
+        let file = fs.create_new(&path).expect("create");
+        fs.sync_dir(&dir).expect("sync dir");
+        file.write_at(b"cached", 0).expect("write");
+        fs.kill_process();
+        assert!(file.len().is_err(), "the dead process's handles fail");
+        assert_eq!(fs.file_bytes(&path).as_deref(), Some(&b"cached"[..]));
+        fs.crash(CrashMode::DropUnsynced);
+        assert_eq!(fs.file_bytes(&path).as_deref(), Some(&b""[..]));
+    }
+
+    #[test]
+    fn directory_and_remove_faults_change_nothing() {
+        let (fs, dir) = setup();
+        let path = dir.join("f");
+        drop(fs.create_new(&path).expect("create"));
+        fs.with_faults(|f| f.fail_sync_dir_after = Some(0));
+        assert!(fs.sync_dir(&dir).is_err());
+        fs.sync_dir(&dir).expect("the next one works");
+        fs.with_faults(|f| f.fail_remove_after = Some(0));
+        assert!(fs.remove_file(&path).is_err());
+        assert!(fs.file_bytes(&path).is_some());
     }
 
     #[test]

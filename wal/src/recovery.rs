@@ -124,7 +124,10 @@ fn valid_record_after(
     salt: u64,
     wanted: impl Fn(&record::Decoded<'_>) -> bool,
 ) -> Option<usize> {
-    let last_start = bytes.len().checked_sub(RECORD_HEADER_BYTES)?;
+    // A record's header holds its nonzero LSN, so no record starts after the last nonzero byte;
+    // the zeros written ahead of the records need no search.
+    let last_nonzero = bytes.iter().rposition(|&b| b != 0)?;
+    let last_start = bytes.len().checked_sub(RECORD_HEADER_BYTES)?.min(last_nonzero);
     (from + 1..=last_start).find(|&at| {
         let tail = bytes.get(at..).unwrap_or_default();
         // The header checksum alone rules out almost every offset; decode only the survivors.

@@ -1,5 +1,5 @@
-//! loom model of the group-commit hand-off (`basalt_wal::group_commit`): three appenders and a
-//! mock sink, in every interleaving loom explores. Checks: every appender is answered exactly
+//! loom model of the group-commit hand-off (`basalt_wal::group_commit`): three threads (appenders,
+//! or appenders and a `sync` caller) and a mock sink, in every interleaving loom explores. Checks: every appender is answered exactly
 //! once; a success implies the sink synced that LSN; LSNs are contiguous and in queue order in
 //! the sink; the synced LSN never goes backwards; after a sink failure every pending and later
 //! append fails; no lost wake-up (loom reports a deadlock).
@@ -100,4 +100,40 @@ fn a_failed_sync_fails_pending_and_later_appends() {
 #[test]
 fn a_failure_after_a_success_keeps_the_success() {
     model(Some(2));
+}
+
+/// Two appenders and a `sync` caller: nobody is left waiting (the sync caller must not swallow a
+/// wake-up meant for the next leader), and `sync` returns only once what it covers is synced.
+fn model_with_sync(durability: Durability) {
+    loom::model(move || {
+        let log = Arc::new(Mutex::new(Log::default()));
+        let sink = MockSink { log: log.clone(), fail_at_commit: None };
+        let queue = Arc::new(GroupCommit::new(sink, Lsn(1), durability, 1 << 20));
+        let appenders: Vec<_> = (0..2u8)
+            .map(|i| {
+                let queue = queue.clone();
+                loom::thread::spawn(move || queue.append(&[&[i]]).expect("append"))
+            })
+            .collect();
+        let synced = queue.sync().expect("sync");
+        assert!(synced <= log.lock().expect("log").synced, "sync returned before syncing");
+        for appender in appenders {
+            let lsn = appender.join().expect("appender");
+            if durability == Durability::Sync {
+                assert!(lsn <= log.lock().expect("log").synced);
+            }
+        }
+        assert_eq!(queue.sync().expect("sync"), Lsn(2));
+        assert_eq!(log.lock().expect("log").synced, Lsn(2));
+    });
+}
+
+#[test]
+fn a_sync_caller_among_appenders_leaves_no_one_waiting() {
+    model_with_sync(Durability::Sync);
+}
+
+#[test]
+fn sync_under_buffered_durability_syncs_what_it_covers() {
+    model_with_sync(Durability::Buffered);
 }
