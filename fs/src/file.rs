@@ -61,6 +61,31 @@ pub trait File: Send + Sync + 'static {
         self.sync_data()
     }
 
+    /// Whether [`File::start_write_and_sync`] returns before the write and sync complete, so
+    /// that the caller can do other work meanwhile (io_uring). When false, the two `start`/
+    /// `finish` methods are not implemented and must not be called.
+    fn pipelined(&self) -> bool {
+        false
+    }
+
+    /// Starts writing `buf` at `offset` followed by a data sync, and returns without waiting;
+    /// [`File::finish_write_and_sync`] waits for both and gives the buffer back. At most one may
+    /// be in flight per file, and no other operation may run on the file until it is finished.
+    ///
+    /// # Errors
+    /// An error submitting the operations (nothing is in flight then), or `Unsupported` if the
+    /// file is not [`File::pipelined`].
+    fn start_write_and_sync(&self, buf: Vec<u8>, offset: u64) -> io::Result<()> {
+        let _ = (buf, offset);
+        Err(io::ErrorKind::Unsupported.into())
+    }
+
+    /// Waits for the write and sync started by [`File::start_write_and_sync`]; returns the
+    /// buffer and the outcome (whole write and successful sync, or the error).
+    fn finish_write_and_sync(&self) -> (Vec<u8>, io::Result<()>) {
+        (Vec::new(), Err(io::ErrorKind::Unsupported.into()))
+    }
+
     /// Reads exactly `buf.len()` bytes from `offset`.
     ///
     /// # Errors

@@ -111,6 +111,18 @@ impl File for SystemFile {
     fn write_at_and_sync(&self, buf: &[u8], offset: u64) -> io::Result<()> {
         dispatch!(self, f => f.write_at_and_sync(buf, offset))
     }
+
+    fn pipelined(&self) -> bool {
+        dispatch!(self, f => f.pipelined())
+    }
+
+    fn start_write_and_sync(&self, buf: Vec<u8>, offset: u64) -> io::Result<()> {
+        dispatch!(self, f => f.start_write_and_sync(buf, offset))
+    }
+
+    fn finish_write_and_sync(&self) -> (Vec<u8>, io::Result<()>) {
+        dispatch!(self, f => f.finish_write_and_sync())
+    }
 }
 
 impl Fs for SystemFs {

@@ -48,14 +48,36 @@ impl UringFs {
     }
 
     fn wrap(file: std::fs::File) -> io::Result<UringFile> {
-        Ok(UringFile { file, ring: Mutex::new(IoUring::new(RING_ENTRIES)?) })
+        let ring = Ring { uring: IoUring::new(RING_ENTRIES)?, in_flight: None };
+        Ok(UringFile { file, ring: Mutex::new(ring) })
     }
 }
 
 /// A file opened by [`UringFs`].
 pub struct UringFile {
     file: std::fs::File,
-    ring: Mutex<IoUring>,
+    ring: Mutex<Ring>,
+}
+
+/// A file's ring and the buffer of its pipelined write, if one is in flight.
+struct Ring {
+    uring: IoUring,
+    /// The buffer (and offset) of a write started by `start_write_and_sync`; the kernel may be
+    /// reading it until `finish_write_and_sync` reaps its completion.
+    in_flight: Option<(Vec<u8>, u64)>,
+}
+
+impl std::ops::Deref for Ring {
+    type Target = IoUring;
+    fn deref(&self) -> &IoUring {
+        &self.uring
+    }
+}
+
+impl std::ops::DerefMut for Ring {
+    fn deref_mut(&mut self) -> &mut IoUring {
+        &mut self.uring
+    }
 }
 
 impl std::fmt::Debug for UringFile {
@@ -65,10 +87,64 @@ impl std::fmt::Debug for UringFile {
 }
 
 impl UringFile {
-    fn ring(&self) -> MutexGuard<'_, IoUring> {
+    /// The ring, for an operation that submits and reaps before returning.
+    ///
+    /// # Panics
+    /// If a pipelined write is in flight: the caller broke `start_write_and_sync`'s contract.
+    fn ring(&self) -> MutexGuard<'_, Ring> {
+        let ring = self.ring_any();
+        assert!(ring.in_flight.is_none(), "an operation while a pipelined write is in flight");
+        ring
+    }
+
+    fn ring_any(&self) -> MutexGuard<'_, Ring> {
         // A panic while holding the ring leaves no submission half-pushed that matters: every
-        // operation submits and reaps completely before returning.
+        // push is followed by its submission before the lock is released.
         self.ring.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Pushes a write of `len` bytes at `ptr` linked to a data sync.
+    ///
+    /// # Safety
+    /// The `len` bytes at `ptr` must stay valid and unmodified until both completions have been
+    /// reaped.
+    unsafe fn push_linked(&self, ring: &mut IoUring, ptr: *const u8, len: usize, offset: u64) {
+        let write = opcode::Write::new(self.fd(), ptr, chunk_len(len))
+            .offset(offset)
+            .build()
+            .user_data(USER_DATA_WRITE)
+            .flags(squeue::Flags::IO_LINK);
+        let sync = opcode::Fsync::new(self.fd())
+            .flags(types::FsyncFlags::DATASYNC)
+            .build()
+            .user_data(USER_DATA_SYNC);
+        let mut queue = ring.submission();
+        // SAFETY: the caller keeps the buffer valid until both completions are reaped.
+        unsafe {
+            queue.push(&write).expect(RING_ROOM);
+            queue.push(&sync).expect(RING_ROOM);
+        }
+    }
+
+    /// Reaps the linked write and sync of `buf`, finishing a short write the slow way.
+    fn reap_linked(&self, ring: &mut IoUring, buf: &[u8], offset: u64) -> io::Result<()> {
+        let (mut written, mut synced) = (None, None);
+        for (user_data, res) in complete(ring, 2) {
+            match user_data {
+                USER_DATA_WRITE => written = Some(res),
+                USER_DATA_SYNC => synced = Some(res),
+                _ => unreachable!("only the write and the sync were submitted"),
+            }
+        }
+        let written = check(written.ok_or_else(missing_completion)?)?;
+        let synced = synced.ok_or_else(missing_completion)?;
+        if written < buf.len() {
+            // A short write breaks the link and the kernel cancels the sync: finish both the
+            // slow way.
+            self.write_all(ring, &buf[written..], offset + written as u64)?;
+            return self.sync(ring);
+        }
+        check(synced).map(drop)
     }
 
     fn fd(&self) -> types::Fd {
@@ -166,42 +242,57 @@ impl File for UringFile {
             return self.sync(&mut ring);
         }
         let mut ring = self.ring();
-        let write = opcode::Write::new(self.fd(), buf.as_ptr(), chunk_len(buf.len()))
-            .offset(offset)
-            .build()
-            .user_data(USER_DATA_WRITE)
-            .flags(squeue::Flags::IO_LINK);
-        let sync = opcode::Fsync::new(self.fd())
-            .flags(types::FsyncFlags::DATASYNC)
-            .build()
-            .user_data(USER_DATA_SYNC);
-        {
-            let mut queue = ring.submission();
-            // SAFETY: `buf` is borrowed for this whole call and `complete` reaps both
-            // completions below before returning, so the kernel never reads it after the borrow
-            // ends.
-            unsafe {
-                queue.push(&write).expect(RING_ROOM);
-                queue.push(&sync).expect(RING_ROOM);
+        // SAFETY: `buf` is borrowed for this whole call and `reap_linked` reaps both
+        // completions before returning.
+        unsafe { self.push_linked(&mut ring, buf.as_ptr(), buf.len(), offset) };
+        self.reap_linked(&mut ring, buf, offset)
+    }
+
+    fn pipelined(&self) -> bool {
+        true
+    }
+
+    fn start_write_and_sync(&self, buf: Vec<u8>, offset: u64) -> io::Result<()> {
+        let mut ring = self.ring();
+        if buf.is_empty() || buf.len() > CHUNK_BYTES_MAX {
+            // Rare shapes go the synchronous way; `finish` then only hands the buffer back.
+            let result =
+                self.write_all(&mut ring, &buf, offset).and_then(|()| self.sync(&mut ring));
+            ring.in_flight = Some((buf, offset));
+            return result;
+        }
+        // SAFETY: the buffer moves into `ring.in_flight` below (moving a `Vec` does not move
+        // its heap allocation) and stays there, unmodified, until `finish_write_and_sync` or
+        // `Drop` reaps both completions.
+        unsafe { self.push_linked(&mut ring, buf.as_ptr(), buf.len(), offset) };
+        submit(&mut ring);
+        ring.in_flight = Some((buf, offset));
+        Ok(())
+    }
+
+    fn finish_write_and_sync(&self) -> (Vec<u8>, io::Result<()>) {
+        let mut ring = self.ring_any();
+        let Some((buf, offset)) = ring.in_flight.take() else {
+            return (Vec::new(), Err(io::Error::other("no pipelined write in flight")));
+        };
+        if buf.is_empty() || buf.len() > CHUNK_BYTES_MAX {
+            return (buf, Ok(()));
+        }
+        let result = self.reap_linked(&mut ring, &buf, offset);
+        (buf, result)
+    }
+}
+
+impl Drop for UringFile {
+    fn drop(&mut self) {
+        // IMPORTANT: the kernel may still be reading the in-flight buffer; reap before it is
+        // freed.
+        let ring = self.ring.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((buf, _)) = ring.in_flight.take() {
+            if !buf.is_empty() && buf.len() <= CHUNK_BYTES_MAX {
+                complete(&mut ring.uring, 2);
             }
         }
-        let (mut written, mut synced) = (None, None);
-        for (user_data, res) in complete(&mut ring, 2) {
-            match user_data {
-                USER_DATA_WRITE => written = Some(res),
-                USER_DATA_SYNC => synced = Some(res),
-                _ => unreachable!("only the write and the sync were submitted"),
-            }
-        }
-        let written = check(written.ok_or_else(missing_completion)?)?;
-        let synced = synced.ok_or_else(missing_completion)?;
-        if written < buf.len() {
-            // A short write breaks the link and the kernel cancels the sync: finish both the
-            // slow way.
-            self.write_all(&mut ring, &buf[written..], offset + written as u64)?;
-            return self.sync(&mut ring);
-        }
-        check(synced).map(drop)
     }
 }
 
@@ -248,6 +339,18 @@ fn chunk_len(len: usize) -> u32 {
 /// Turns a completion result into bytes transferred or the errno it carries.
 fn check(res: i32) -> io::Result<usize> {
     usize::try_from(res).map_err(|_| io::Error::from_raw_os_error(-res))
+}
+
+/// Submits what was pushed without waiting, retrying as `complete` does.
+fn submit(ring: &mut IoUring) {
+    loop {
+        match ring.submit() {
+            Ok(_) => return,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if matches!(e.raw_os_error(), Some(EAGAIN | EBUSY)) => {}
+            Err(_) => std::process::abort(),
+        }
+    }
 }
 
 /// Waits until `expected` completions have been reaped and returns them as (tag, result).
@@ -314,6 +417,39 @@ mod tests {
         let mut buf = vec![0u8; expected.len()];
         file.read_exact_at(&mut buf, 0).expect("read");
         assert_eq!(buf, expected);
+    }
+
+    #[test]
+    fn pipelined_writes_land_and_hand_their_buffers_back() {
+        let Some(fs) = fs_or_skip() else { return };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("log");
+        let file = fs.create_new(&path).expect("create");
+        assert!(file.pipelined());
+        let mut expected = Vec::new();
+        for i in 0..50u8 {
+            let chunk = vec![i; 1 + usize::from(i) * 13];
+            file.start_write_and_sync(chunk.clone(), expected.len() as u64).expect("start");
+            let (buf, result) = file.finish_write_and_sync();
+            result.expect("finish");
+            assert_eq!(buf, chunk, "the buffer comes back");
+            expected.extend_from_slice(&chunk);
+        }
+        assert_eq!(std::fs::read(&path).expect("read"), expected);
+        // Dropping a file with a write in flight waits for it before freeing the buffer.
+        file.start_write_and_sync(vec![9; 4096], expected.len() as u64).expect("start");
+        drop(file);
+        assert_eq!(std::fs::read(&path).expect("read").len(), expected.len() + 4096);
+    }
+
+    #[test]
+    #[should_panic(expected = "in flight")]
+    fn other_operations_while_a_write_is_in_flight_are_a_bug() {
+        let Some(fs) = fs_or_skip() else { panic!("in flight (io_uring unavailable)") };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = fs.create_new(&dir.path().join("f")).expect("create");
+        file.start_write_and_sync(vec![1; 10], 0).expect("start");
+        let _ = file.sync_data();
     }
 
     #[test]

@@ -41,6 +41,29 @@ pub trait Sink: Send {
     /// # Errors
     /// Any failure; the queue is poisoned by it.
     fn commit(&mut self, group: &mut Group, sync: bool) -> Result<()>;
+
+    /// Whether [`Sink::start`] returns before the group is durable, so that the queue can start
+    /// the next group's write and sync before it wakes anyone (pipelining). Only consulted under
+    /// [`Durability::Sync`].
+    fn pipelined(&self) -> bool {
+        false
+    }
+
+    /// Starts sealing, writing and syncing `group` without waiting; [`Sink::finish`] waits.
+    /// Only called when [`Sink::pipelined`] is true, with at most one group in flight.
+    ///
+    /// # Errors
+    /// A failure before anything was submitted; the queue is poisoned by it.
+    fn start(&mut self, group: Group) -> Result<()> {
+        let _ = group;
+        unreachable!("start is only called on pipelined sinks")
+    }
+
+    /// Waits for the group started by [`Sink::start`]; returns it (for its buffer) and whether it
+    /// is durable.
+    fn finish(&mut self) -> (Group, Result<()>) {
+        unreachable!("finish is only called on pipelined sinks")
+    }
 }
 
 /// Consecutive encoded records written together.
@@ -90,14 +113,17 @@ struct State {
     leading: bool,
     /// The number of the pending group; groups are numbered in the order they are taken.
     group_seq: u64,
-    /// The last LSN of the group being written, while `leading`.
-    in_flight_last: Lsn,
+    /// The group being written and synced: its number and last LSN.
+    in_flight: Option<(u64, Lsn)>,
     written: Lsn,
     synced: Lsn,
     sync_wanted: bool,
     poisoned: Option<Arc<Error>>,
     stats: Stats,
 }
+
+/// The state, locked again, and the number of the group that was completed.
+type Finished<'a> = (MutexGuard<'a, State>, Option<u64>);
 
 /// The queue; see the module documentation.
 ///
@@ -110,6 +136,8 @@ pub struct GroupCommit<S> {
     sink: Mutex<S>,
     durability: Durability,
     buffer_bytes_max: usize,
+    /// The sink overlaps a group's write and sync with the hand-off to the next leader.
+    pipelined: bool,
 }
 
 impl<S: Sink> GroupCommit<S> {
@@ -126,14 +154,16 @@ impl<S: Sink> GroupCommit<S> {
             spare: Vec::new(),
             leading: false,
             group_seq: 0,
-            in_flight_last: before,
+            in_flight: None,
             written: before,
             synced: before,
             sync_wanted: false,
             poisoned: None,
             stats: Stats::default(),
         };
+        let pipelined = durability == Durability::Sync && sink.pipelined();
         GroupCommit {
+            pipelined,
             state: Mutex::new(state),
             wakers: [Condvar::new(), Condvar::new()],
             sink: Mutex::new(sink),
@@ -205,11 +235,11 @@ impl<S: Sink> GroupCommit<S> {
     ) -> Result<()> {
         // The group whose completion can satisfy us: the one in flight if it holds the target
         // (a `sync` or `flush` of records already taken), else the pending one.
-        let group = if state.leading && target <= state.in_flight_last {
-            state.group_seq - 1
-        } else {
-            state.group_seq
+        let group = match state.in_flight {
+            Some((number, last)) if target <= last => number,
+            _ => state.group_seq,
         };
+        let mut woken = false;
         loop {
             let reached = match need {
                 Need::Enqueued => true,
@@ -219,8 +249,8 @@ impl<S: Sink> GroupCommit<S> {
             if reached {
                 // If we were woken to lead but are done, pass the wake-up on: work that is left
                 // must never wait for an appender that may not come.
-                if !state.leading && (!state.pending.is_empty() || state.sync_wanted) {
-                    self.waker(state.group_seq).notify_one();
+                if woken {
+                    self.wake_next_leader(&state);
                 }
                 return Ok(());
             }
@@ -230,22 +260,73 @@ impl<S: Sink> GroupCommit<S> {
             if need == Need::Synced {
                 state.sync_wanted = true;
             }
-            state = if state.leading { wait(self.waker(group), state) } else { self.lead(state) };
+            if state.leading {
+                state = wait(self.waker(group), state);
+                woken = true;
+            } else {
+                state = self.lead(state);
+            }
         }
     }
 
-    /// Writes the pending group as leader; called and returns with the state locked.
+    /// Takes the leader's role: writes the pending group, or finishes the group in flight;
+    /// called and returns with the state locked.
     fn lead<'a>(&'a self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
         assert!(!state.leading, "one leader at a time");
         assert!(state.poisoned.is_none(), "a poisoned queue elects no leader");
         state.leading = true;
-        let taken = state.group_seq;
+        let mut finished = None;
+        if self.pipelined {
+            if state.in_flight.is_none() {
+                state = self.start_pending(state);
+            }
+            if state.in_flight.is_some() {
+                (state, finished) = self.finish_in_flight(state);
+            }
+        } else {
+            (state, finished) = self.commit_pending(state);
+        }
+        state.leading = false;
+        if state.poisoned.is_some() {
+            self.wakers.iter().for_each(Condvar::notify_all);
+        }
+        // Wake the next leader first: it has work to do (finish the group the pipeline started,
+        // or write the pending one); the finished group's waiters only return.
+        self.wake_next_leader(&state);
+        if let Some(number) = finished {
+            self.waker(number).notify_all();
+        }
+        state
+    }
+
+    /// Wakes one waiter to take the leader's role, if work is left and no one has it.
+    fn wake_next_leader(&self, state: &State) {
+        if state.leading {
+            return;
+        }
+        match state.in_flight {
+            Some((number, _)) => self.waker(number).notify_one(),
+            None if !state.pending.is_empty() || state.sync_wanted => {
+                self.waker(state.group_seq).notify_one();
+            }
+            None => {}
+        }
+    }
+
+    /// Takes the pending bytes as the next group, numbered.
+    fn take_pending(&self, state: &mut State) -> (u64, Group) {
+        let number = state.group_seq;
         state.group_seq += 1;
         let spare = std::mem::take(&mut state.spare);
         let bytes = std::mem::replace(&mut state.pending, spare);
         let first_lsn = if bytes.is_empty() { state.next_lsn } else { state.pending_first };
-        let mut group = Group { bytes, first_lsn, last_lsn: Lsn(state.next_lsn.0 - 1) };
-        state.in_flight_last = group.last_lsn;
+        (number, Group { bytes, first_lsn, last_lsn: Lsn(state.next_lsn.0 - 1) })
+    }
+
+    /// The synchronous path: write (and sync) the pending group, then publish it.
+    fn commit_pending<'a>(&'a self, mut state: MutexGuard<'a, State>) -> Finished<'a> {
+        let (number, mut group) = self.take_pending(&mut state);
+        state.in_flight = Some((number, group.last_lsn));
         let sync = self.durability == Durability::Sync || state.sync_wanted;
         state.sync_wanted = false;
         drop(state);
@@ -253,7 +334,52 @@ impl<S: Sink> GroupCommit<S> {
         let result = lock(&self.sink).commit(&mut group, sync);
 
         let mut state = lock(&self.state);
-        state.leading = false;
+        state.in_flight = None;
+        self.publish(&mut state, group, result, sync);
+        (state, Some(number))
+    }
+
+    /// The pipelined path, first half: hand the pending group to the sink without waiting.
+    fn start_pending<'a>(&'a self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        if state.pending.is_empty() {
+            // Under `Sync` every write is synced, so there is nothing to sync on its own.
+            state.sync_wanted = false;
+            return state;
+        }
+        let (number, group) = self.take_pending(&mut state);
+        state.in_flight = Some((number, group.last_lsn));
+        state.sync_wanted = false;
+        drop(state);
+
+        let result = lock(&self.sink).start(group);
+
+        let mut state = lock(&self.state);
+        if let Err(error) = result {
+            state.in_flight = None;
+            state.poisoned = Some(Arc::new(error));
+        }
+        state
+    }
+
+    /// The pipelined path, second half: wait for the group in flight, publish it, and start
+    /// the next one before waking anyone, so the disk never waits for a thread to wake.
+    fn finish_in_flight<'a>(&'a self, state: MutexGuard<'a, State>) -> Finished<'a> {
+        let (number, _) = state.in_flight.expect("a group is in flight");
+        drop(state);
+
+        let (group, result) = lock(&self.sink).finish();
+
+        let mut state = lock(&self.state);
+        state.in_flight = None;
+        self.publish(&mut state, group, result, true);
+        if state.poisoned.is_none() {
+            state = self.start_pending(state);
+        }
+        (state, Some(number))
+    }
+
+    /// Records the outcome of a group: written and synced LSNs, or the poisoning failure.
+    fn publish(&self, state: &mut State, group: Group, result: Result<()>, sync: bool) {
         match result {
             Ok(()) => {
                 if !group.is_empty() {
@@ -274,13 +400,6 @@ impl<S: Sink> GroupCommit<S> {
         if bytes.capacity() <= 2 * self.buffer_bytes_max.max(1 << 20) {
             state.spare = bytes;
         }
-        // Wake the next leader first: it has work to do, the others only return.
-        self.waker(taken + 1).notify_one();
-        self.waker(taken).notify_all();
-        if state.poisoned.is_some() {
-            self.waker(taken + 1).notify_all();
-        }
-        state
     }
 
     fn waker(&self, group: u64) -> &Condvar {

@@ -397,6 +397,7 @@ fn start_writer<F: Fs>(
         synced_lsn: before,
         records,
         unsynced_zeros: false,
+        in_flight: None,
         segment_bytes_max: options.segment_bytes_max,
         list: list.clone(),
     };

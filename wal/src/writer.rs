@@ -53,6 +53,8 @@ pub(crate) struct SegmentWriter<F: Fs> {
     pub records: u64,
     /// Zeros were written ahead since the last sync.
     pub unsynced_zeros: bool,
+    /// The first and last LSN of the group started but not finished (pipelined).
+    pub in_flight: Option<(Lsn, Lsn)>,
     pub segment_bytes_max: u64,
     pub list: Arc<Mutex<SegmentList>>,
 }
@@ -127,24 +129,19 @@ impl<F: Fs> SegmentWriter<F> {
         Ok(())
     }
 
-    fn write_group(&mut self, group: &mut Group, sync: bool) -> Result<()> {
-        if !group.is_empty() && self.records > 0 && self.end >= self.segment_bytes_max {
+    /// Rotation, sealing and zeros ahead: everything a group needs before its bytes go out.
+    fn prepare(&mut self, group: &mut Group) -> Result<()> {
+        if self.records > 0 && self.end >= self.segment_bytes_max {
             self.rotate(group.first_lsn)?;
-        }
-        if group.is_empty() {
-            return if sync && self.dirty() { self.sync() } else { Ok(()) };
         }
         // Everything up to `synced_lsn` is durable; the records of this group, and any written
         // but unsynced before them, are not (see `recovery`).
         record::seal(&mut group.bytes, self.synced_lsn.next(), self.salt);
-        self.preallocate(group.bytes.len() as u64)?;
-        let path = self.path();
-        if sync {
-            self.file.write_at_and_sync(&group.bytes, self.end)
-        } else {
-            self.file.write_at(&group.bytes, self.end)
-        }
-        .map_err(|e| io_error(if sync { IoOp::Sync } else { IoOp::Write }, &path, e))?;
+        self.preallocate(group.bytes.len() as u64)
+    }
+
+    /// Bookkeeping once a group's bytes are written, and synced if `sync`.
+    fn wrote(&mut self, group: &Group, sync: bool) {
         self.end += group.bytes.len() as u64;
         self.written_lsn = group.last_lsn;
         if sync {
@@ -152,7 +149,30 @@ impl<F: Fs> SegmentWriter<F> {
         }
         self.records += group.last_lsn.0 - group.first_lsn.0 + 1;
         lock(&self.list).active_end = self.end;
+    }
+
+    fn write_group(&mut self, group: &mut Group, sync: bool) -> Result<()> {
+        if group.is_empty() {
+            return if sync && self.dirty() { self.sync() } else { Ok(()) };
+        }
+        self.prepare(group)?;
+        let path = self.path();
+        if sync {
+            self.file.write_at_and_sync(&group.bytes, self.end)
+        } else {
+            self.file.write_at(&group.bytes, self.end)
+        }
+        .map_err(|e| io_error(if sync { IoOp::Sync } else { IoOp::Write }, &path, e))?;
+        self.wrote(group, sync);
         Ok(())
+    }
+
+    /// After a failed write or sync, the page cache may hold bytes that will never reach the
+    /// disk (a failed fdatasync marks them clean). Cut them, so that a reopen in this process
+    /// does not read them as part of the log. Best effort: the log is poisoned either way, and
+    /// recovery copes with whatever is on disk.
+    fn cut_unsynced(&mut self) {
+        let _ = self.file.set_len(self.synced_end);
     }
 
     pub fn path(&self) -> PathBuf {
@@ -164,13 +184,52 @@ impl<F: Fs> Sink for SegmentWriter<F> {
     fn commit(&mut self, group: &mut Group, sync: bool) -> Result<()> {
         let result = self.write_group(group, sync);
         if result.is_err() {
-            // IMPORTANT: after a failed write or sync the page cache may hold bytes that will
-            // never reach the disk (a failed fdatasync marks them clean). Cut them, so that a
-            // reopen in this process does not read them as part of the log. Best effort: the
-            // log is poisoned either way, and recovery copes with whatever is on disk.
-            let _ = self.file.set_len(self.synced_end);
+            self.cut_unsynced();
         }
         result
+    }
+
+    fn pipelined(&self) -> bool {
+        self.file.pipelined()
+    }
+
+    fn start(&mut self, mut group: Group) -> Result<()> {
+        assert!(!group.is_empty(), "only groups of records are pipelined");
+        let prepared = self.prepare(&mut group);
+        let (first_lsn, last_lsn) = (group.first_lsn, group.last_lsn);
+        let started = prepared.and_then(|()| {
+            let path = self.path();
+            self.file
+                .start_write_and_sync(group.bytes, self.end)
+                .map_err(|e| io_error(IoOp::Sync, &path, e))
+        });
+        match started {
+            Ok(()) => {
+                self.in_flight = Some((first_lsn, last_lsn));
+                Ok(())
+            }
+            Err(error) => {
+                self.cut_unsynced();
+                Err(error)
+            }
+        }
+    }
+
+    fn finish(&mut self) -> (Group, Result<()>) {
+        let (first_lsn, last_lsn) = self.in_flight.take().expect("finish follows start");
+        let (bytes, result) = self.file.finish_write_and_sync();
+        let group = Group { bytes, first_lsn, last_lsn };
+        match result {
+            Ok(()) => {
+                self.wrote(&group, true);
+                (group, Ok(()))
+            }
+            Err(e) => {
+                self.cut_unsynced();
+                let error = io_error(IoOp::Sync, &self.path(), e);
+                (group, Err(error))
+            }
+        }
     }
 }
 

@@ -24,9 +24,34 @@ struct Log {
 struct MockSink {
     log: Arc<Mutex<Log>>,
     fail_at_commit: Option<usize>,
+    /// Model an io_uring sink: `start` returns at once, `finish` completes the group.
+    pipelined: bool,
+    in_flight: Option<Group>,
+}
+
+impl MockSink {
+    fn new(log: Arc<Mutex<Log>>, fail_at_commit: Option<usize>, pipelined: bool) -> Self {
+        MockSink { log, fail_at_commit, pipelined, in_flight: None }
+    }
 }
 
 impl Sink for MockSink {
+    fn pipelined(&self) -> bool {
+        self.pipelined
+    }
+
+    fn start(&mut self, group: Group) -> Result<()> {
+        assert!(self.in_flight.is_none(), "one group in flight");
+        self.in_flight = Some(group);
+        Ok(())
+    }
+
+    fn finish(&mut self) -> (Group, Result<()>) {
+        let mut group = self.in_flight.take().expect("finish follows start");
+        let result = self.commit(&mut group, true);
+        (group, result)
+    }
+
     fn commit(&mut self, group: &mut Group, sync: bool) -> Result<()> {
         let mut log = self.log.lock().expect("mock log");
         assert!(!log.failed, "no commit after a failure");
@@ -54,10 +79,10 @@ impl Sink for MockSink {
     }
 }
 
-fn model(fail_at_commit: Option<usize>) {
+fn model(fail_at_commit: Option<usize>, pipelined: bool) {
     loom::model(move || {
         let log = Arc::new(Mutex::new(Log::default()));
-        let sink = MockSink { log: log.clone(), fail_at_commit };
+        let sink = MockSink::new(log.clone(), fail_at_commit, pipelined);
         let queue = Arc::new(GroupCommit::new(sink, Lsn(1), Durability::Sync, 1 << 20));
         let appenders: Vec<_> = (0..2u8)
             .map(|i| {
@@ -89,25 +114,40 @@ fn model(fail_at_commit: Option<usize>) {
 
 #[test]
 fn every_appender_answered_once_after_sync() {
-    model(None);
+    model(None, false);
 }
 
 #[test]
 fn a_failed_sync_fails_pending_and_later_appends() {
-    model(Some(1));
+    model(Some(1), false);
 }
 
 #[test]
 fn a_failure_after_a_success_keeps_the_success() {
-    model(Some(2));
+    model(Some(2), false);
+}
+
+#[test]
+fn pipelined_every_appender_answered_once_after_sync() {
+    model(None, true);
+}
+
+#[test]
+fn pipelined_a_failed_sync_fails_pending_and_later_appends() {
+    model(Some(1), true);
+}
+
+#[test]
+fn pipelined_a_failure_after_a_success_keeps_the_success() {
+    model(Some(2), true);
 }
 
 /// Two appenders and a `sync` caller: nobody is left waiting (the sync caller must not swallow a
 /// wake-up meant for the next leader), and `sync` returns only once what it covers is synced.
-fn model_with_sync(durability: Durability) {
+fn model_with_sync(durability: Durability, pipelined: bool) {
     loom::model(move || {
         let log = Arc::new(Mutex::new(Log::default()));
-        let sink = MockSink { log: log.clone(), fail_at_commit: None };
+        let sink = MockSink::new(log.clone(), None, pipelined);
         let queue = Arc::new(GroupCommit::new(sink, Lsn(1), durability, 1 << 20));
         let appenders: Vec<_> = (0..2u8)
             .map(|i| {
@@ -130,10 +170,15 @@ fn model_with_sync(durability: Durability) {
 
 #[test]
 fn a_sync_caller_among_appenders_leaves_no_one_waiting() {
-    model_with_sync(Durability::Sync);
+    model_with_sync(Durability::Sync, false);
+}
+
+#[test]
+fn pipelined_a_sync_caller_among_appenders_leaves_no_one_waiting() {
+    model_with_sync(Durability::Sync, true);
 }
 
 #[test]
 fn sync_under_buffered_durability_syncs_what_it_covers() {
-    model_with_sync(Durability::Buffered);
+    model_with_sync(Durability::Buffered, false);
 }
