@@ -4,18 +4,20 @@
 //! *pending* buffer under the lock (its LSNs are assigned in that same step, so LSN order is
 //! queue order). If no one is writing, it becomes the *leader*: it takes the whole pending buffer
 //! as one group, drops the lock, writes and syncs the group through the [`Sink`], then publishes
-//! the new written and synced LSNs and wakes everyone. Appenders that arrive while a leader is
-//! busy add to the next group and wait; when the leader finishes, one of them leads the next
-//! group. So an appender waits for at most the group in flight plus its own, and with one
-//! appender there is no hand-off at all: it writes and syncs its own record.
+//! the new written and synced LSNs. Appenders that arrive while a leader is busy add to the next
+//! group and wait; when the leader finishes, it hands the role to one of them. So an appender
+//! waits for at most the group in flight plus its own, and with one appender there is no
+//! hand-off at all: it writes and syncs its own record.
 //!
-//! Groups are taken whole, so every record knows at encoding time which group it belongs to:
-//! the first LSN of the pending buffer. Recovery relies on that (see `recovery`).
+//! With a pipelined sink (io_uring) under `Sync`, the leader that finishes a group first starts
+//! the pending group's write and sync, then hands the role on: the next leader reaps that group
+//! while the disk is already working, so the disk never waits for a thread to be scheduled.
 //!
-//! Wake-ups are targeted, which matters with many appenders on few cores: groups are numbered,
-//! and the waiters of group `g` sleep on condition variable `g % 2`. When group `g` is done its
-//! leader wakes all of group `g` (their records are durable) and one waiter of group `g + 1`
-//! (to lead it); no waiter of the next group is woken just to go back to sleep.
+//! Waiting is cheap for many appenders on few cores. A waiter registers its target LSN and parks
+//! its thread; the leader unparks exactly the waiters its group satisfied, and they return by
+//! reading the published LSN from an atomic, without taking the lock (a condition variable
+//! would make every one of them re-acquire the mutex in turn). One more waiter is unparked with
+//! the leader's role when work is left.
 //!
 //! A failed write or sync poisons the queue: the failing group and every later append get
 //! [`Error::Poisoned`]; nothing is retried, because a retried `fdatasync` can report success
@@ -29,7 +31,9 @@ use crate::durability::Durability;
 use crate::error::{Error, Result};
 use crate::limits::RECORD_PAYLOAD_BYTES_MAX;
 use crate::record;
-use crate::sync::{lock, wait, Condvar, Mutex, MutexGuard};
+use crate::sync::{
+    current, lock, park, AtomicBool, AtomicU64, Mutex, MutexGuard, Ordering, Thread,
+};
 use crate::Lsn;
 
 /// Where groups go: the log's segment files, or a mock in tests.
@@ -105,25 +109,30 @@ enum Need {
     Synced,
 }
 
+/// One parked appender (or `sync`/`flush` caller).
+struct Waiter {
+    target: Lsn,
+    need: Need,
+    thread: Thread,
+    /// Set, before the unpark, when the leader's role is handed to this waiter.
+    lead: AtomicBool,
+}
+
 struct State {
     next_lsn: Lsn,
     pending: Vec<u8>,
     pending_first: Lsn,
     spare: Vec<u8>,
     leading: bool,
-    /// The number of the pending group; groups are numbered in the order they are taken.
-    group_seq: u64,
-    /// The group being written and synced: its number and last LSN.
-    in_flight: Option<(u64, Lsn)>,
+    /// The last LSN of the group being written and synced, if any.
+    in_flight: Option<Lsn>,
     written: Lsn,
     synced: Lsn,
     sync_wanted: bool,
     poisoned: Option<Arc<Error>>,
+    waiters: Vec<Arc<Waiter>>,
     stats: Stats,
 }
-
-/// The state, locked again, and the number of the group that was completed.
-type Finished<'a> = (MutexGuard<'a, State>, Option<u64>);
 
 /// The queue; see the module documentation.
 ///
@@ -131,8 +140,11 @@ type Finished<'a> = (MutexGuard<'a, State>, Option<u64>);
 /// `append` and `sync` may be called from any number of threads at once.
 pub struct GroupCommit<S> {
     state: Mutex<State>,
-    /// Waiters of group `g` wait on `wakers[g % 2]`.
-    wakers: [Condvar; 2],
+    /// Copies of `State::written`, `State::synced` and whether the queue is poisoned, stored
+    /// under the lock, read without it by parked waiters.
+    written: AtomicU64,
+    synced: AtomicU64,
+    poisoned: AtomicBool,
     sink: Mutex<S>,
     durability: Durability,
     buffer_bytes_max: usize,
@@ -153,22 +165,24 @@ impl<S: Sink> GroupCommit<S> {
             pending_first: next_lsn,
             spare: Vec::new(),
             leading: false,
-            group_seq: 0,
             in_flight: None,
             written: before,
             synced: before,
             sync_wanted: false,
             poisoned: None,
+            waiters: Vec::new(),
             stats: Stats::default(),
         };
         let pipelined = durability == Durability::Sync && sink.pipelined();
         GroupCommit {
-            pipelined,
             state: Mutex::new(state),
-            wakers: [Condvar::new(), Condvar::new()],
+            written: AtomicU64::new(before.0),
+            synced: AtomicU64::new(before.0),
+            poisoned: AtomicBool::new(false),
             sink: Mutex::new(sink),
             durability,
             buffer_bytes_max,
+            pipelined,
         }
     }
 
@@ -233,25 +247,8 @@ impl<S: Sink> GroupCommit<S> {
         target: Lsn,
         need: Need,
     ) -> Result<()> {
-        // The group whose completion can satisfy us: the one in flight if it holds the target
-        // (a `sync` or `flush` of records already taken), else the pending one.
-        let group = match state.in_flight {
-            Some((number, last)) if target <= last => number,
-            _ => state.group_seq,
-        };
-        let mut woken = false;
         loop {
-            let reached = match need {
-                Need::Enqueued => true,
-                Need::Written => state.written >= target,
-                Need::Synced => state.synced >= target,
-            };
-            if reached {
-                // If we were woken to lead but are done, pass the wake-up on: work that is left
-                // must never wait for an appender that may not come.
-                if woken {
-                    self.wake_next_leader(&state);
-                }
+            if reached(state.written, state.synced, target, need) {
                 return Ok(());
             }
             if let Some(cause) = &state.poisoned {
@@ -260,73 +257,109 @@ impl<S: Sink> GroupCommit<S> {
             if need == Need::Synced {
                 state.sync_wanted = true;
             }
-            if state.leading {
-                state = wait(self.waker(group), state);
-                woken = true;
-            } else {
+            if !state.leading {
                 state = self.lead(state);
+                continue;
             }
+            let waiter =
+                Arc::new(Waiter { target, need, thread: current(), lead: AtomicBool::new(false) });
+            state.waiters.push(waiter.clone());
+            drop(state);
+            if self.park_until_done_or_leader(&waiter) {
+                return Ok(());
+            }
+            state = lock(&self.state);
+        }
+    }
+
+    /// Parks until the waiter's target is reached (true) or it is handed the leader's role or
+    /// the queue is poisoned (false: the caller re-locks and looks again).
+    fn park_until_done_or_leader(&self, waiter: &Waiter) -> bool {
+        loop {
+            park();
+            // ORDERING: Acquire pairs with the leader's Release stores, so a waiter that sees
+            // its LSN published also sees everything the leader did before (the sink's work).
+            let written = Lsn(self.written.load(Ordering::Acquire));
+            let synced = Lsn(self.synced.load(Ordering::Acquire));
+            if reached(written, synced, waiter.target, waiter.need) {
+                return true;
+            }
+            // ORDERING: Acquire pairs with the Release store that hands over the role.
+            if waiter.lead.load(Ordering::Acquire) || self.poisoned.load(Ordering::Acquire) {
+                return false;
+            }
+            // A spurious or stale unpark: park again.
         }
     }
 
     /// Takes the leader's role: writes the pending group, or finishes the group in flight;
-    /// called and returns with the state locked.
+    /// then hands the role on and unparks the satisfied waiters. Called and returns with the
+    /// state locked.
     fn lead<'a>(&'a self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
         assert!(!state.leading, "one leader at a time");
         assert!(state.poisoned.is_none(), "a poisoned queue elects no leader");
         state.leading = true;
-        let mut finished = None;
         if self.pipelined {
             if state.in_flight.is_none() {
                 state = self.start_pending(state);
             }
             if state.in_flight.is_some() {
-                (state, finished) = self.finish_in_flight(state);
+                state = self.finish_in_flight(state);
             }
         } else {
-            (state, finished) = self.commit_pending(state);
+            state = self.commit_pending(state);
         }
         state.leading = false;
-        if state.poisoned.is_some() {
-            self.wakers.iter().for_each(Condvar::notify_all);
+        let (next_leader, done) = self.release(&mut state);
+        drop(state);
+        // Wake the next leader first: it has work to do; the others only return.
+        if let Some(thread) = next_leader {
+            thread.unpark();
         }
-        // Wake the next leader first: it has work to do (finish the group the pipeline started,
-        // or write the pending one); the finished group's waiters only return.
-        self.wake_next_leader(&state);
-        if let Some(number) = finished {
-            self.waker(number).notify_all();
-        }
-        state
+        done.iter().for_each(Thread::unpark);
+        lock(&self.state)
     }
 
-    /// Wakes one waiter to take the leader's role, if work is left and no one has it.
-    fn wake_next_leader(&self, state: &State) {
-        if state.leading {
-            return;
-        }
-        match state.in_flight {
-            Some((number, _)) => self.waker(number).notify_one(),
-            None if !state.pending.is_empty() || state.sync_wanted => {
-                self.waker(state.group_seq).notify_one();
+    /// Removes from the waiters those that are done (or must learn of poisoning) and, if work
+    /// is left, one to take the leader's role; returns the threads to unpark.
+    fn release(&self, state: &mut State) -> (Option<Thread>, Vec<Thread>) {
+        let poisoned = state.poisoned.is_some();
+        let (written, synced) = (state.written, state.synced);
+        let mut done = Vec::new();
+        state.waiters.retain(|w| {
+            let finished = poisoned || reached(written, synced, w.target, w.need);
+            if finished {
+                done.push(w.thread.clone());
             }
-            None => {}
-        }
+            !finished
+        });
+        let work_left = state.in_flight.is_some() || !state.pending.is_empty();
+        let next_leader = if work_left || state.sync_wanted {
+            // The oldest waiter: its records are the ones in flight or pending.
+            (!state.waiters.is_empty()).then(|| {
+                let waiter = state.waiters.remove(0);
+                // ORDERING: Release pairs with the waiter's Acquire load after its unpark.
+                waiter.lead.store(true, Ordering::Release);
+                waiter.thread.clone()
+            })
+        } else {
+            None
+        };
+        (next_leader, done)
     }
 
-    /// Takes the pending bytes as the next group, numbered.
-    fn take_pending(&self, state: &mut State) -> (u64, Group) {
-        let number = state.group_seq;
-        state.group_seq += 1;
+    /// Takes the pending bytes as the next group.
+    fn take_pending(&self, state: &mut State) -> Group {
         let spare = std::mem::take(&mut state.spare);
         let bytes = std::mem::replace(&mut state.pending, spare);
         let first_lsn = if bytes.is_empty() { state.next_lsn } else { state.pending_first };
-        (number, Group { bytes, first_lsn, last_lsn: Lsn(state.next_lsn.0 - 1) })
+        Group { bytes, first_lsn, last_lsn: Lsn(state.next_lsn.0 - 1) }
     }
 
     /// The synchronous path: write (and sync) the pending group, then publish it.
-    fn commit_pending<'a>(&'a self, mut state: MutexGuard<'a, State>) -> Finished<'a> {
-        let (number, mut group) = self.take_pending(&mut state);
-        state.in_flight = Some((number, group.last_lsn));
+    fn commit_pending<'a>(&'a self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        let mut group = self.take_pending(&mut state);
+        state.in_flight = Some(group.last_lsn);
         let sync = self.durability == Durability::Sync || state.sync_wanted;
         state.sync_wanted = false;
         drop(state);
@@ -336,19 +369,18 @@ impl<S: Sink> GroupCommit<S> {
         let mut state = lock(&self.state);
         state.in_flight = None;
         self.publish(&mut state, group, result, sync);
-        (state, Some(number))
+        state
     }
 
     /// The pipelined path, first half: hand the pending group to the sink without waiting.
     fn start_pending<'a>(&'a self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        // Under `Sync` every write is synced, so there is nothing to sync on its own.
+        state.sync_wanted = false;
         if state.pending.is_empty() {
-            // Under `Sync` every write is synced, so there is nothing to sync on its own.
-            state.sync_wanted = false;
             return state;
         }
-        let (number, group) = self.take_pending(&mut state);
-        state.in_flight = Some((number, group.last_lsn));
-        state.sync_wanted = false;
+        let group = self.take_pending(&mut state);
+        state.in_flight = Some(group.last_lsn);
         drop(state);
 
         let result = lock(&self.sink).start(group);
@@ -356,15 +388,14 @@ impl<S: Sink> GroupCommit<S> {
         let mut state = lock(&self.state);
         if let Err(error) = result {
             state.in_flight = None;
-            state.poisoned = Some(Arc::new(error));
+            self.poison(&mut state, error);
         }
         state
     }
 
     /// The pipelined path, second half: wait for the group in flight, publish it, and start
-    /// the next one before waking anyone, so the disk never waits for a thread to wake.
-    fn finish_in_flight<'a>(&'a self, state: MutexGuard<'a, State>) -> Finished<'a> {
-        let (number, _) = state.in_flight.expect("a group is in flight");
+    /// the next one before anyone is woken, so the disk never waits for a thread to wake.
+    fn finish_in_flight<'a>(&'a self, state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
         drop(state);
 
         let (group, result) = lock(&self.sink).finish();
@@ -375,7 +406,7 @@ impl<S: Sink> GroupCommit<S> {
         if state.poisoned.is_none() {
             state = self.start_pending(state);
         }
-        (state, Some(number))
+        state
     }
 
     /// Records the outcome of a group: written and synced LSNs, or the poisoning failure.
@@ -387,13 +418,17 @@ impl<S: Sink> GroupCommit<S> {
                     state.written = group.last_lsn;
                     state.stats.groups += 1;
                     state.stats.bytes += group.bytes.len() as u64;
+                    // ORDERING: Release pairs with the parked waiters' Acquire loads.
+                    self.written.store(state.written.0, Ordering::Release);
                 }
                 if sync {
                     state.synced = state.written;
                     state.stats.syncs += 1;
+                    // ORDERING: as above.
+                    self.synced.store(state.synced.0, Ordering::Release);
                 }
             }
-            Err(error) => state.poisoned = Some(Arc::new(error)),
+            Err(error) => self.poison(state, error),
         }
         let mut bytes = group.bytes;
         bytes.clear();
@@ -402,8 +437,10 @@ impl<S: Sink> GroupCommit<S> {
         }
     }
 
-    fn waker(&self, group: u64) -> &Condvar {
-        &self.wakers[usize::from(group % 2 == 1)]
+    fn poison(&self, state: &mut State, error: Error) {
+        state.poisoned = Some(Arc::new(error));
+        // ORDERING: Release pairs with the parked waiters' Acquire load.
+        self.poisoned.store(true, Ordering::Release);
     }
 
     /// The next LSN to be assigned.
@@ -431,9 +468,18 @@ impl<S: Sink> GroupCommit<S> {
         lock(&self.state).poisoned.clone()
     }
 
-    /// Runs `f` on the sink, waiting for any group in flight.
+    /// Runs `f` on the sink, waiting for a synchronous group in flight. Call it only when no
+    /// pipelined group can be in flight (after `sync`, with no appends running).
     pub fn with_sink<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
         f(&mut lock(&self.sink))
+    }
+}
+
+fn reached(written: Lsn, synced: Lsn, target: Lsn, need: Need) -> bool {
+    match need {
+        Need::Enqueued => true,
+        Need::Written => written >= target,
+        Need::Synced => synced >= target,
     }
 }
 

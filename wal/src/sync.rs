@@ -1,12 +1,20 @@
 //! Synchronization primitives: `std`'s, or loom's when built with `--cfg loom`.
 //!
-//! The group-commit queue takes its mutexes and condition variables from here, so the loom
+//! The group-commit queue takes its mutexes, atomics and thread parking from here, so the loom
 //! model in `tests/loom_group_commit.rs` explores the very code the log runs.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+#[cfg(loom)]
+pub(crate) use loom::sync::{Mutex, MutexGuard};
+#[cfg(loom)]
+pub(crate) use loom::thread::{current, park, Thread};
 #[cfg(not(loom))]
-pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+#[cfg(not(loom))]
+pub(crate) use std::sync::{Mutex, MutexGuard};
+#[cfg(not(loom))]
+pub(crate) use std::thread::{current, park, Thread};
 
 use std::sync::PoisonError;
 
@@ -15,9 +23,4 @@ use std::sync::PoisonError;
 /// ignored.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Waits on `condvar`, ignoring poisoning as [`lock`] does.
-pub(crate) fn wait<'a, T>(condvar: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-    condvar.wait(guard).unwrap_or_else(PoisonError::into_inner)
 }
