@@ -29,6 +29,14 @@ impl StdFile {
         &self.file
     }
 
+    /// Writes all of `buf` at `offset` of `file` with `pwrite`.
+    ///
+    /// # Errors
+    /// Any I/O error from the operating system.
+    pub fn write_all_at(file: &std::fs::File, buf: &[u8], offset: u64) -> io::Result<()> {
+        positional::write_all_at(file, buf, offset)
+    }
+
     /// Unwraps the underlying file.
     #[must_use]
     pub fn into_inner(self) -> std::fs::File {

@@ -13,7 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use io_uring::{opcode, squeue, types, IoUring};
 
-use crate::std_fs::StdFs;
+use crate::std_fs::{StdFile, StdFs};
 use crate::{File, Fs};
 
 /// Entries in each file's ring: at most two operations are ever in flight (a linked write and
@@ -231,21 +231,19 @@ impl File for UringFile {
     }
 
     fn sync_data(&self) -> io::Result<()> {
-        let mut ring = self.ring();
-        self.sync(&mut ring)
+        // A plain `fdatasync`: see `write_at_and_sync`.
+        let _ring = self.ring();
+        self.file.sync_data()
     }
 
     fn write_at_and_sync(&self, buf: &[u8], offset: u64) -> io::Result<()> {
-        if buf.is_empty() || buf.len() > CHUNK_BYTES_MAX {
-            let mut ring = self.ring();
-            self.write_all(&mut ring, buf, offset)?;
-            return self.sync(&mut ring);
-        }
-        let mut ring = self.ring();
-        // SAFETY: `buf` is borrowed for this whole call and `reap_linked` reaps both
-        // completions before returning.
-        unsafe { self.push_linked(&mut ring, buf.as_ptr(), buf.len(), offset) };
-        self.reap_linked(&mut ring, buf, offset)
+        // Measured here (docs/benchmarks.md): a linked write+fsync through the ring is slower
+        // than `pwrite` + `fdatasync`, because the kernel hands a ring's fsync to a worker
+        // thread. The ring earns its keep only where the caller can overlap the wait with other
+        // work: `start_write_and_sync`.
+        let _ring = self.ring();
+        StdFile::write_all_at(&self.file, buf, offset)?;
+        self.file.sync_data()
     }
 
     fn pipelined(&self) -> bool {

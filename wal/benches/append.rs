@@ -25,10 +25,19 @@ fn scratch_dir() -> tempfile::TempDir {
     tempfile::tempdir_in(base).expect("tempdir")
 }
 
-/// Raw rate: append 232 bytes (a framed 200-byte record) and fdatasync, one at a time.
-fn raw_fdatasync<F: Fs>(c: &mut Criterion, fs: F, name: &str, linked: bool) {
+/// Raw rate: write 232 bytes (a framed 200-byte record) after the last and fdatasync, one at a
+/// time; `preallocated` writes into a file already filled with synced zeros (as the log does),
+/// otherwise each write extends the file.
+fn raw_fdatasync<F: Fs>(c: &mut Criterion, fs: F, name: &str, linked: bool, preallocated: bool) {
     let dir = scratch_dir();
     let file = fs.create_new(&dir.path().join("raw")).expect("create");
+    if preallocated {
+        let zeros = vec![0u8; 1 << 20];
+        for i in 0..256u64 {
+            file.write_at(&zeros, i << 20).expect("zero fill");
+        }
+        file.sync_data().expect("sync");
+    }
     let block = [0xabu8; RECORD_BYTES + 32];
     let mut offset = 0u64;
     let mut group = c.benchmark_group("raw_fdatasync");
@@ -36,7 +45,9 @@ fn raw_fdatasync<F: Fs>(c: &mut Criterion, fs: F, name: &str, linked: bool) {
     group.bench_function(name, |b| {
         b.iter(|| {
             if linked {
-                file.write_at_and_sync(&block, offset).expect("write and sync");
+                // One linked write+fsync submission through the ring, then its completion.
+                file.start_write_and_sync(block.to_vec(), offset).expect("start");
+                file.finish_write_and_sync().1.expect("write and sync");
             } else {
                 file.write_at(&block, offset).expect("write");
                 file.sync_data().expect("sync");
@@ -102,11 +113,12 @@ fn sync_append<F: Fs>(c: &mut Criterion, fs: F, backend: &str) {
 }
 
 fn benches(c: &mut Criterion) {
-    raw_fdatasync(c, StdFs, "std", false);
+    raw_fdatasync(c, StdFs, "std_extending", false, false);
+    raw_fdatasync(c, StdFs, "std_preallocated", false, true);
     sync_append(c, StdFs, "std");
     match UringFs::new() {
         Ok(uring) => {
-            raw_fdatasync(c, uring, "io_uring_linked", true);
+            raw_fdatasync(c, uring, "io_uring_linked_preallocated", true, true);
             sync_append(c, uring, "io_uring");
         }
         Err(e) => eprintln!("io_uring unavailable ({e}); skipping its cases"),

@@ -299,7 +299,9 @@ impl<S: Sink> GroupCommit<S> {
         assert!(!state.leading, "one leader at a time");
         assert!(state.poisoned.is_none(), "a poisoned queue elects no leader");
         state.leading = true;
-        if self.pipelined {
+        // Pipeline only when others are waiting: a lone appender gains nothing from overlapping
+        // its sync with a hand-off, and the synchronous path is the cheaper one.
+        if self.pipelined && (state.in_flight.is_some() || !state.waiters.is_empty()) {
             if state.in_flight.is_none() {
                 state = self.start_pending(state);
             }
