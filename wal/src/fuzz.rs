@@ -44,7 +44,7 @@ pub fn recover_arbitrary(segments: &[Vec<u8>]) {
 /// When the log misbehaves.
 pub fn recover_mutated(records: &[Vec<u8>], mutations: &[Mutation]) {
     let fs = SimFs::new(0);
-    let options = Options { segment_bytes_max: 512, ..Options::default() };
+    let options = Options { segment_bytes_max: 512, preallocate_bytes: 256, ..Options::default() };
     let (wal, _) = Wal::open_with(fs.clone(), DIR, options).expect("open a new log");
     for record in records {
         wal.append(record).expect("append");
@@ -105,7 +105,8 @@ fn apply(fs: &SimFs, paths: &[PathBuf], mutation: Mutation) {
 /// Opens the log on `fs`; if it opens, checks it reads back whole and keeps working. Returns
 /// the records recovered.
 fn check_recovery(fs: &SimFs) -> Vec<(u64, Vec<u8>)> {
-    let Ok((wal, recovery)) = Wal::open_with(fs.clone(), DIR, Options::default()) else {
+    let options = Options { preallocate_bytes: 300, ..Options::default() };
+    let Ok((wal, recovery)) = Wal::open_with(fs.clone(), DIR, options.clone()) else {
         return Vec::new();
     };
     let mut survivors = Vec::new();
@@ -120,7 +121,7 @@ fn check_recovery(fs: &SimFs) -> Vec<(u64, Vec<u8>)> {
     let lsn = wal.append(b"after recovery").expect("a recovered log accepts appends");
     assert_eq!(lsn, recovery.next_lsn);
     wal.close().expect("close");
-    let options = Options { durability: Durability::Sync, ..Options::default() };
+    let options = Options { durability: Durability::Sync, ..options };
     let (wal, again) = Wal::open_with(fs.clone(), DIR, options).expect("reopen");
     assert_eq!(again.next_lsn, lsn.next());
     assert!(again.torn_tail.is_none(), "a clean close leaves no torn tail");
@@ -147,7 +148,7 @@ mod tests {
 
     #[test]
     fn seeded_recover_mutated() {
-        for seed in 0..300 {
+        for seed in 0..1500 {
             let mut rng = SmallRng::seed_from_u64(seed);
             let records: Vec<Vec<u8>> = (0..rng.gen_range(0..40))
                 .map(|_| (0..rng.gen_range(0..120)).map(|_| rng.gen()).collect())
@@ -160,7 +161,7 @@ mod tests {
 
     #[test]
     fn seeded_recover_arbitrary() {
-        for seed in 0..300 {
+        for seed in 0..1500 {
             let mut rng = SmallRng::seed_from_u64(seed);
             let segments: Vec<Vec<u8>> = (0..rng.gen_range(0..4))
                 .map(|_| (0..rng.gen_range(0..200)).map(|_| rng.gen()).collect())

@@ -58,7 +58,10 @@ mod writer;
 
 pub use durability::Durability;
 pub use error::{Corruption, Error, IoOp, Result};
-pub use limits::{BUFFER_BYTES_DEFAULT, RECORD_PAYLOAD_BYTES_MAX, SEGMENT_BYTES_DEFAULT};
+pub use limits::{
+    BUFFER_BYTES_DEFAULT, PREALLOCATE_BYTES_DEFAULT, RECORD_PAYLOAD_BYTES_MAX,
+    SEGMENT_BYTES_DEFAULT,
+};
 pub use lsn::{Lsn, SegmentId};
 pub use reader::{Reader, Record};
 pub use segment::{FORMAT_VERSION, SEGMENT_HEADER_BYTES};

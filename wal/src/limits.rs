@@ -11,13 +11,13 @@ pub const RECORD_PAYLOAD_BYTES_MAX: usize = 64 << 20;
 /// Default size at which the log starts a new segment: 64 MiB.
 pub const SEGMENT_BYTES_DEFAULT: u64 = 64 << 20;
 
-/// How far ahead of the last record the active segment is filled with zeros: 1 MiB.
+/// Default for how far ahead of the last record the active segment is filled with zeros: 1 MiB.
 ///
 /// `fdatasync` after overwriting blocks that are already allocated and written needs no journal
 /// commit for the file's size or extents, which makes a small commit about twice as fast as one
 /// that extends the file (measured in `docs/benchmarks.md`). Recovery reads an all-zero
 /// remainder as the end of the log.
-pub const SEGMENT_PREALLOCATE_BYTES: usize = 1 << 20;
+pub const PREALLOCATE_BYTES_DEFAULT: usize = 1 << 20;
 
 /// Default bound on appended bytes not yet written under `Durability::None`: 1 MiB.
 pub const BUFFER_BYTES_DEFAULT: usize = 1 << 20;

@@ -7,14 +7,14 @@ use basalt_fs::{File, Fs};
 
 use crate::error::{Error, IoOp, Result};
 use crate::group_commit::{Group, Sink};
-use crate::limits::SEGMENT_PREALLOCATE_BYTES;
+use crate::limits::PREALLOCATE_BYTES_DEFAULT;
 use crate::record;
 use crate::segment::{new_salt, SegmentHeader, SEGMENT_HEADER_BYTES};
 use crate::sync::{lock, Mutex};
 use crate::{Lsn, SegmentId};
 
 /// The zeros written ahead of the records (static, so they cost no allocation).
-static ZEROS: [u8; SEGMENT_PREALLOCATE_BYTES] = [0; SEGMENT_PREALLOCATE_BYTES];
+static ZEROS: [u8; PREALLOCATE_BYTES_DEFAULT] = [0; PREALLOCATE_BYTES_DEFAULT];
 
 /// One segment file the log holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,6 +56,8 @@ pub(crate) struct SegmentWriter<F: Fs> {
     /// The first and last LSN of the group started but not finished (pipelined).
     pub in_flight: Option<(Lsn, Lsn)>,
     pub segment_bytes_max: u64,
+    /// How many zeros to write ahead of the records at a time; 0 writes none.
+    pub preallocate_bytes: u64,
     pub list: Arc<Mutex<SegmentList>>,
 }
 
@@ -118,13 +120,19 @@ impl<F: Fs> SegmentWriter<F> {
     /// is already allocated; the group's own sync then makes the zeros durable with it.
     fn preallocate(&mut self, len: u64) -> Result<()> {
         let needed = self.end + len;
-        if needed <= self.allocated {
+        if needed <= self.allocated || self.preallocate_bytes == 0 {
             return Ok(());
         }
-        let zeros = &ZEROS[..];
         let path = self.path();
-        self.file.write_at(zeros, needed).map_err(|e| io_error(IoOp::Write, &path, e))?;
-        self.allocated = needed + zeros.len() as u64;
+        let target = needed + self.preallocate_bytes;
+        let mut at = needed;
+        while at < target {
+            let chunk = usize::try_from(target - at).map_or(ZEROS.len(), |n| n.min(ZEROS.len()));
+            let zeros = ZEROS.get(..chunk).expect("chunk fits in ZEROS");
+            self.file.write_at(zeros, at).map_err(|e| io_error(IoOp::Write, &path, e))?;
+            at += chunk as u64;
+        }
+        self.allocated = target;
         self.unsynced_zeros = true;
         Ok(())
     }

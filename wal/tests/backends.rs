@@ -20,7 +20,7 @@ fn read_all<F: Fs>(wal: &Wal<F>, from: Lsn) -> Vec<(u64, Vec<u8>)> {
 }
 
 fn small_segments(durability: Durability) -> Options {
-    Options { durability, segment_bytes_max: 4096, buffer_bytes_max: 2048 }
+    Options { durability, segment_bytes_max: 4096, buffer_bytes_max: 2048, preallocate_bytes: 4096 }
 }
 
 /// Appends from several threads, rotates, reopens, reads from several places, deletes.

@@ -12,7 +12,7 @@ use basalt_wal::{Corruption, Durability, Error, Lsn, Options, Wal};
 const DIR: &str = "/db/wal";
 
 fn options(durability: Durability) -> Options {
-    Options { durability, segment_bytes_max: 2048, buffer_bytes_max: 1024 }
+    Options { durability, segment_bytes_max: 2048, buffer_bytes_max: 1024, preallocate_bytes: 700 }
 }
 
 fn payload(lsn: u64) -> Vec<u8> {

@@ -13,7 +13,7 @@ use basalt_wal::record::{encode_into, payload_crc, seal};
 use basalt_wal::{Corruption, Durability, Error, Lsn, Options, Wal};
 
 fn options(durability: Durability) -> Options {
-    Options { durability, segment_bytes_max: 1024, buffer_bytes_max: 1024 }
+    Options { durability, segment_bytes_max: 1024, buffer_bytes_max: 1024, preallocate_bytes: 512 }
 }
 
 /// A sink that blocks inside its first commit until released.
@@ -112,8 +112,12 @@ fn regression_buffered_power_loss_never_makes_the_log_unopenable() {
     for durability in [Durability::Buffered, Durability::None] {
         for seed in 0..50 {
             let fs = SimFs::new(seed);
-            let options =
-                Options { durability, segment_bytes_max: 1 << 20, buffer_bytes_max: 1024 };
+            let options = Options {
+                durability,
+                segment_bytes_max: 1 << 20,
+                buffer_bytes_max: 1024,
+                preallocate_bytes: 4096,
+            };
             let (wal, _) = Wal::open_with(fs.clone(), "/w", options.clone()).expect("open");
             wal.append(b"synced").expect("append");
             wal.sync().expect("sync");
