@@ -69,6 +69,8 @@ pub struct SimStats {
     pub writes: u64,
     /// Bytes written by successful writes.
     pub bytes_written: u64,
+    /// Pipelined writes started (`start_write_and_sync`).
+    pub pipelined_starts: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -95,6 +97,8 @@ struct State {
     faults: Faults,
     stats: SimStats,
     rng: SmallRng,
+    /// Files offer `start_write_and_sync`, as io_uring files do.
+    pipelined: bool,
 }
 
 /// The simulated file system; clones share one state.
@@ -110,6 +114,7 @@ pub struct SimFile {
     inode: u64,
     generation: u64,
     writable: bool,
+    in_flight: Mutex<Option<(Vec<u8>, u64)>>,
 }
 
 impl SimFs {
@@ -126,8 +131,19 @@ impl SimFs {
             faults: Faults::default(),
             stats: SimStats::default(),
             rng: SmallRng::seed_from_u64(seed),
+            pipelined: false,
         };
         SimFs { state: Arc::new(Mutex::new(state)) }
+    }
+
+    /// Like [`SimFs::new`], but files are pipelined: `start_write_and_sync` only records the
+    /// write, and `finish_write_and_sync` performs it and the sync (with any armed faults). A
+    /// crash in between loses the write, as if it had not reached the kernel.
+    #[must_use]
+    pub fn new_pipelined(seed: u64) -> Self {
+        let fs = SimFs::new(seed);
+        fs.lock().pipelined = true;
+        fs
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -272,6 +288,10 @@ fn apply_on_crash(image: &mut Vec<u8>, ops: &[Op], mode: CrashMode, rng: &mut Sm
     }
 }
 
+fn no_flight() -> Mutex<Option<(Vec<u8>, u64)>> {
+    Mutex::new(None)
+}
+
 fn stale_handle() -> io::Error {
     io::Error::other("sim: file handle from before a simulated crash")
 }
@@ -360,6 +380,31 @@ impl File for SimFile {
         })
     }
 
+    fn pipelined(&self) -> bool {
+        lock(&self.state).pipelined
+    }
+
+    fn start_write_and_sync(&self, buf: Vec<u8>, offset: u64) -> io::Result<()> {
+        if !self.pipelined() {
+            return Err(io::ErrorKind::Unsupported.into());
+        }
+        let mut in_flight =
+            self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        assert!(in_flight.is_none(), "one pipelined write at a time");
+        *in_flight = Some((buf, offset));
+        lock(&self.state).stats.pipelined_starts += 1;
+        Ok(())
+    }
+
+    fn finish_write_and_sync(&self) -> (Vec<u8>, io::Result<()>) {
+        let taken = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        let Some((buf, offset)) = taken else {
+            return (Vec::new(), Err(io::Error::other("sim: no pipelined write in flight")));
+        };
+        let result = self.write_at(&buf, offset).and_then(|()| self.sync_data());
+        (buf, result)
+    }
+
     fn sync_data(&self) -> io::Result<()> {
         self.with_inode(|state, id| {
             let failed = fires(&mut state.faults.fail_sync_after);
@@ -381,7 +426,14 @@ impl SimFs {
     fn open_file(&self, path: &Path, writable: bool) -> io::Result<SimFile> {
         let state = self.lock();
         let id = *state.volatile_names.get(path).ok_or_else(|| not_found(path))?;
-        Ok(SimFile { state: self.state.clone(), inode: id, generation: state.generation, writable })
+        let generation = state.generation;
+        Ok(SimFile {
+            state: self.state.clone(),
+            inode: id,
+            generation,
+            writable,
+            in_flight: no_flight(),
+        })
     }
 }
 
@@ -422,7 +474,13 @@ impl Fs for SimFs {
         state.inodes.insert(id, Inode::default());
         state.volatile_names.insert(path.to_path_buf(), id);
         let generation = state.generation;
-        Ok(SimFile { state: self.state.clone(), inode: id, generation, writable: true })
+        Ok(SimFile {
+            state: self.state.clone(),
+            inode: id,
+            generation,
+            writable: true,
+            in_flight: no_flight(),
+        })
     }
 
     fn open(&self, path: &Path) -> io::Result<SimFile> {

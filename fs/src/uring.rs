@@ -254,10 +254,10 @@ impl File for UringFile {
         let mut ring = self.ring();
         if buf.is_empty() || buf.len() > CHUNK_BYTES_MAX {
             // Rare shapes go the synchronous way; `finish` then only hands the buffer back.
-            let result =
-                self.write_all(&mut ring, &buf, offset).and_then(|()| self.sync(&mut ring));
+            self.write_all(&mut ring, &buf, offset)?;
+            self.sync(&mut ring)?;
             ring.in_flight = Some((buf, offset));
-            return result;
+            return Ok(());
         }
         // SAFETY: the buffer moves into `ring.in_flight` below (moving a `Vec` does not move
         // its heap allocation) and stays there, unmodified, until `finish_write_and_sync` or

@@ -50,6 +50,9 @@ pub enum Error {
         /// [`crate::RECORD_PAYLOAD_BYTES_MAX`].
         max: usize,
     },
+    /// A batch of no records: there is no LSN to answer with.
+    #[error("a batch must hold at least one record")]
+    EmptyBatch,
     /// The requested LSN was deleted from the log.
     #[error("LSN {requested} is no longer in the log; the oldest record kept is {oldest}")]
     LsnDeleted {

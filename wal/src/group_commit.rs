@@ -128,7 +128,8 @@ struct State {
     in_flight: Option<Lsn>,
     written: Lsn,
     synced: Lsn,
-    sync_wanted: bool,
+    /// A `sync` caller wants everything through this LSN synced, whatever the durability.
+    sync_wanted: Lsn,
     poisoned: Option<Arc<Error>>,
     waiters: Vec<Arc<Waiter>>,
     stats: Stats,
@@ -168,7 +169,7 @@ impl<S: Sink> GroupCommit<S> {
             in_flight: None,
             written: before,
             synced: before,
-            sync_wanted: false,
+            sync_wanted: before,
             poisoned: None,
             waiters: Vec::new(),
             stats: Stats::default(),
@@ -190,8 +191,11 @@ impl<S: Sink> GroupCommit<S> {
     /// durability chosen at creation holds for all of them.
     ///
     /// # Errors
-    /// [`Error::RecordTooLarge`] (nothing appended), [`Error::Poisoned`].
+    /// [`Error::EmptyBatch`], [`Error::RecordTooLarge`] (nothing appended), [`Error::Poisoned`].
     pub fn append(&self, payloads: &[&[u8]]) -> Result<Lsn> {
+        if payloads.is_empty() {
+            return Err(Error::EmptyBatch);
+        }
         let crcs = checked_crcs(payloads)?;
         let mut state = lock(&self.state);
         if let Some(cause) = &state.poisoned {
@@ -255,7 +259,7 @@ impl<S: Sink> GroupCommit<S> {
                 return Err(Error::Poisoned { cause: cause.clone() });
             }
             if need == Need::Synced {
-                state.sync_wanted = true;
+                state.sync_wanted = state.sync_wanted.max(target);
             }
             if !state.leading {
                 state = self.lead(state);
@@ -336,7 +340,7 @@ impl<S: Sink> GroupCommit<S> {
             !finished
         });
         let work_left = state.in_flight.is_some() || !state.pending.is_empty();
-        let next_leader = if work_left || state.sync_wanted {
+        let next_leader = if work_left || state.sync_wanted > state.synced {
             // The oldest waiter: its records are the ones in flight or pending.
             (!state.waiters.is_empty()).then(|| {
                 let waiter = state.waiters.remove(0);
@@ -362,8 +366,7 @@ impl<S: Sink> GroupCommit<S> {
     fn commit_pending<'a>(&'a self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
         let mut group = self.take_pending(&mut state);
         state.in_flight = Some(group.last_lsn);
-        let sync = self.durability == Durability::Sync || state.sync_wanted;
-        state.sync_wanted = false;
+        let sync = self.durability == Durability::Sync || state.sync_wanted > state.synced;
         drop(state);
 
         let result = lock(&self.sink).commit(&mut group, sync);
@@ -377,7 +380,6 @@ impl<S: Sink> GroupCommit<S> {
     /// The pipelined path, first half: hand the pending group to the sink without waiting.
     fn start_pending<'a>(&'a self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
         // Under `Sync` every write is synced, so there is nothing to sync on its own.
-        state.sync_wanted = false;
         if state.pending.is_empty() {
             return state;
         }

@@ -129,7 +129,8 @@ impl<F: Fs> Wal<F> {
     /// Appends records with consecutive LSNs, written in one group; returns the first LSN.
     ///
     /// # Errors
-    /// As [`Wal::append`]; an oversized payload rejects the whole batch.
+    /// As [`Wal::append`]; an oversized payload rejects the whole batch;
+    /// [`Error::EmptyBatch`] for no payloads.
     pub fn append_batch(&self, payloads: &[&[u8]]) -> Result<Lsn> {
         self.queue.append(payloads)
     }

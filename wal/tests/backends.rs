@@ -117,6 +117,34 @@ fn sim_backend() {
 }
 
 #[test]
+fn sim_pipelined_backend() {
+    let fs = SimFs::new_pipelined(1);
+    scenario(fs.clone(), Path::new("/data/wal"));
+    // A longer burst, so that groups certainly meet waiters and take the pipelined path.
+    let (wal, _) = Wal::open_with(fs.clone(), "/burst", Options::default()).expect("open");
+    let wal = Arc::new(wal);
+    let threads: Vec<_> = (0..4u64)
+        .map(|t| {
+            let wal = wal.clone();
+            std::thread::spawn(move || {
+                let acked: Vec<_> = (0..1500u64)
+                    .map(|i| (wal.append(&payload(t * 10_000 + i)).expect("append").0, t, i))
+                    .collect();
+                acked
+            })
+        })
+        .collect();
+    let mut acked: Vec<_> = threads.into_iter().flat_map(|t| t.join().expect("thread")).collect();
+    acked.sort_unstable();
+    assert!(fs.stats().pipelined_starts > 0, "concurrent appends took the pipelined path");
+    let records = read_all(&wal, Lsn(1));
+    assert_eq!(records.len(), acked.len());
+    for ((lsn, payload_read), (acked_lsn, t, i)) in records.into_iter().zip(acked) {
+        assert_eq!((lsn, payload_read), (acked_lsn, payload(t * 10_000 + i)));
+    }
+}
+
+#[test]
 fn oversized_records_are_refused_and_change_nothing() {
     let fs = SimFs::new(2);
     let (wal, _) = Wal::open_with(fs, "/wal", Options::default()).expect("open");

@@ -182,3 +182,73 @@ fn pipelined_a_sync_caller_among_appenders_leaves_no_one_waiting() {
 fn sync_under_buffered_durability_syncs_what_it_covers() {
     model_with_sync(Durability::Buffered, false);
 }
+
+/// Hand-offs of a pipelined group: a reap (`finish`) on another thread than the `start`.
+static HANDOFFS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A pipelined mock that notes which thread started the group in flight.
+struct HandOffSink {
+    inner: MockSink,
+    starter: Option<loom::thread::ThreadId>,
+}
+
+impl Sink for HandOffSink {
+    fn pipelined(&self) -> bool {
+        true
+    }
+
+    fn start(&mut self, group: Group) -> Result<()> {
+        self.starter = Some(loom::thread::current().id());
+        self.inner.start(group)
+    }
+
+    fn finish(&mut self) -> (Group, Result<()>) {
+        if self.starter != Some(loom::thread::current().id()) {
+            HANDOFFS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        self.inner.finish()
+    }
+
+    fn commit(&mut self, group: &mut Group, sync: bool) -> Result<()> {
+        self.inner.commit(group, sync)
+    }
+}
+
+/// Two threads appending twice and one appending once, with a pipelined sink: enough traffic
+/// for a leader to start the next group and hand it to another thread to reap. Explored with a
+/// deeper preemption bound than the other models, since the hand-off needs it.
+#[test]
+fn pipelined_hand_off_of_a_group_in_flight() {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(4);
+    builder.check(|| {
+        let log = Arc::new(Mutex::new(Log::default()));
+        let sink = HandOffSink { inner: MockSink::new(log.clone(), None, true), starter: None };
+        let queue = Arc::new(GroupCommit::new(sink, Lsn(1), Durability::Sync, 1 << 20));
+        let appenders: Vec<_> = (0..2u8)
+            .map(|i| {
+                let queue = queue.clone();
+                loom::thread::spawn(move || {
+                    let a = queue.append(&[&[i]]).expect("append");
+                    let b = queue.append(&[&[i, i]]).expect("append");
+                    (a, b)
+                })
+            })
+            .collect();
+        let main = queue.append(&[b"main"]).expect("append");
+        assert!(main <= log.lock().expect("log").synced, "success only after the sync");
+        let mut lsns = vec![main];
+        for appender in appenders {
+            let (a, b) = appender.join().expect("appender");
+            assert!(a < b, "one thread's appends keep their order");
+            lsns.extend([a, b]);
+        }
+        lsns.sort();
+        assert_eq!(lsns, (1..=5).map(Lsn).collect::<Vec<_>>(), "each LSN answered once");
+        assert_eq!(log.lock().expect("log").synced, Lsn(5));
+    });
+    assert!(
+        HANDOFFS.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "the model explored a hand-off of a group in flight"
+    );
+}
