@@ -1,5 +1,6 @@
 //! Arbitrary entries (sorted and deduplicated by the library function) written with arbitrary
-//! writer options read back exactly through every read path.
+//! writer options (clamped by the library function into the ranges `WriterOptions::validate`
+//! accepts) read back exactly through every read path.
 #![no_main]
 
 use arbitrary::Arbitrary;

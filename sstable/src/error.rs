@@ -76,6 +76,29 @@ pub enum Error {
         /// [`crate::VALUE_LEN_MAX`].
         value_max: usize,
     },
+    /// A [`crate::WriterOptions`] field is outside the range the format allows; see
+    /// [`crate::WriterOptions::validate`].
+    #[error("writer option {option} = {value} is outside {min}..={max}")]
+    InvalidOption {
+        /// The field's name.
+        option: &'static str,
+        /// The value given.
+        value: u64,
+        /// The smallest accepted value.
+        min: u64,
+        /// The largest accepted value.
+        max: u64,
+    },
+    /// Accepting the entry could push the index block past the largest size the format can
+    /// address. The entry is rejected and the writer stays usable: finish this table and write
+    /// the rest into another.
+    #[error("index block would reach {index_size_bytes} bytes (max {index_size_bytes_max})")]
+    IndexTooLarge {
+        /// The index size the entry could lead to, in the worst case.
+        index_size_bytes: u64,
+        /// The largest index block payload.
+        index_size_bytes_max: u64,
+    },
     /// An earlier write failed; the writer's output is incomplete and must be discarded.
     #[error("SSTable writer is poisoned by an earlier I/O error")]
     Poisoned,

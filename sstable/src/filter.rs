@@ -8,6 +8,7 @@
 #![deny(clippy::indexing_slicing)]
 
 use crate::codec::Decoder;
+use crate::format::BLOOM_BITS_PER_KEY_MAX;
 
 /// Seed of the key hash. Part of the on-disk format: changing it invalidates every filter.
 pub const KEY_HASH_SEED: u64 = 0x6261_7361_6c74_5353;
@@ -53,7 +54,11 @@ fn probes_for(bits_per_key: u32) -> u8 {
 /// Builds the filter block payload from the hashes of a table's distinct keys.
 ///
 /// `bits_per_key == 0` writes a disabled filter that answers "maybe" for every key.
+///
+/// # Panics
+/// If `bits_per_key` is above [`BLOOM_BITS_PER_KEY_MAX`] (the writer validates its options).
 pub(crate) fn build(hashes: &[u64], bits_per_key: u32) -> Vec<u8> {
+    assert!(bits_per_key <= BLOOM_BITS_PER_KEY_MAX, "bloom bits per key validated");
     if bits_per_key == 0 {
         return vec![0];
     }
@@ -96,6 +101,16 @@ impl<'a> Filter<'a> {
             return Err("disabled filter with buckets");
         }
         Ok(Filter { buckets, probes })
+    }
+
+    /// True unless this is the disabled filter (`probes = 0`), which says "maybe" to all.
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.probes > 0
+    }
+
+    /// Number of 64-byte buckets; zero in an enabled filter means no key was added.
+    pub(crate) fn bucket_count(&self) -> usize {
+        self.buckets.len() / BUCKET_BYTES
     }
 
     /// False only if no key with this hash was added.
@@ -155,6 +170,6 @@ mod tests {
     fn probe_count_follows_bits_per_key() {
         assert_eq!(probes_for(10), 7);
         assert_eq!(probes_for(1), 1);
-        assert_eq!(probes_for(100), PROBES_MAX);
+        assert_eq!(probes_for(BLOOM_BITS_PER_KEY_MAX), PROBES_MAX);
     }
 }

@@ -35,6 +35,24 @@ pub const BLOCK_SIZE_MAX: usize = 1 << 30;
 
 const _: () = assert!(BLOCK_SIZE_MAX + VALUE_LEN_MAX + KEY_LEN_MAX + 64 < u32::MAX as usize);
 
+/// The most entries a restart run may hold: the writer's largest accepted restart interval,
+/// and a format rule the reader enforces (a longer run is [`crate::Error::Corrupt`]).
+///
+/// A reader walking backwards buffers one run, so this bounds that buffer (in entries; its
+/// bytes are bounded by the run's own size on disk), and it bounds the linear scan a point
+/// lookup makes after its binary search over restart keys.
+pub const RESTART_INTERVAL_MAX: usize = 128;
+
+/// The largest `bloom_bits_per_key` the writer accepts: past about 20 bits per key the
+/// false-positive rate no longer improves (probes are capped at 30), and the bound keeps the
+/// filter's size (at most 8 bytes per key) and its arithmetic far from overflow.
+pub const BLOOM_BITS_PER_KEY_MAX: u32 = 64;
+
+/// The largest index block payload: restart offsets inside a block are `u32`. Data blocks stay
+/// below it by [`BLOCK_SIZE_MAX`] and the entry limits; the index, one entry per data block,
+/// is held below it by the writer, which rejects an entry that could push it over.
+pub(crate) const INDEX_SIZE_BYTES_MAX: usize = u32::MAX as usize;
+
 /// The kinds of block in an SSTable, recorded in each block's trailer so that a handle pointing
 /// at the wrong block is caught even when the CRC matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

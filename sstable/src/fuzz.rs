@@ -9,7 +9,8 @@ use crate::codec::Decoder;
 use crate::entry::{cmp_versions, Direction, Entry};
 use crate::error::Result;
 use crate::format::{
-    footer_crc, put_trailer, BlockHandle, BlockKind, FOOTER_CRC_AT, FOOTER_LEN, KEY_LEN_MAX,
+    footer_crc, put_trailer, BlockHandle, BlockKind, BLOOM_BITS_PER_KEY_MAX, FOOTER_CRC_AT,
+    FOOTER_LEN, KEY_LEN_MAX, RESTART_INTERVAL_MAX,
 };
 use crate::index::Index;
 use crate::table::reader::Table;
@@ -80,7 +81,7 @@ fn table_from_seed(seed: &[u8]) -> Vec<u8> {
     entries.dedup_by(|a, b| a.key == b.key && a.seqno == b.seqno);
     let options =
         WriterOptions { block_size_bytes: 64, restart_interval: 2, bloom_bits_per_key: 6 };
-    let mut writer = TableWriter::new(Vec::new(), options);
+    let mut writer = TableWriter::new(Vec::new(), options).expect("valid options");
     for entry in &entries {
         writer.add_entry(entry).expect("sorted, deduplicated entries are accepted");
     }
@@ -103,12 +104,15 @@ fn reseal(image: &mut [u8]) {
             })
             .collect()
     };
+    // The filter starts where the data blocks end.
+    let data_len = handles.first().map_or(0, |(filter, _)| filter.offset);
     for &(handle, kind) in &handles {
         seal(image, handle, kind);
         if kind != BlockKind::Index {
             continue;
         }
-        let index = block_payload(image, handle).and_then(|payload| Index::decode(payload).ok());
+        let index =
+            block_payload(image, handle).and_then(|payload| Index::decode(payload, data_len).ok());
         for &data in index.as_ref().map_or(&[][..], Index::handles) {
             seal(image, data, BlockKind::Data);
         }
@@ -138,7 +142,7 @@ fn seal(image: &mut [u8], handle: BlockHandle, kind: BlockKind) {
     }
 }
 
-/// Writes `entries` (sorted and deduplicated first) with `options` (clamped to valid values),
+/// Writes `entries` (sorted and deduplicated first) with `options` (clamped to valid ranges),
 /// reads the table back and checks every read path against the sorted entries, probing with
 /// `probes` as extra keys and range bounds.
 ///
@@ -152,10 +156,10 @@ pub fn roundtrip(mut entries: Vec<Entry>, options: WriterOptions, probes: &[Vec<
     entries.dedup_by(|a, b| a.key == b.key && a.seqno == b.seqno);
     let options = WriterOptions {
         block_size_bytes: options.block_size_bytes.clamp(1, 1 << 20),
-        restart_interval: options.restart_interval.clamp(1, 1024),
-        bloom_bits_per_key: options.bloom_bits_per_key.min(64),
+        restart_interval: options.restart_interval.clamp(1, RESTART_INTERVAL_MAX),
+        bloom_bits_per_key: options.bloom_bits_per_key.min(BLOOM_BITS_PER_KEY_MAX),
     };
-    let mut writer = TableWriter::new(Vec::new(), options);
+    let mut writer = TableWriter::new(Vec::new(), options).expect("options clamped to range");
     for entry in &entries {
         writer.add_entry(entry).expect("sorted entries are accepted");
     }
@@ -269,10 +273,9 @@ mod tests {
     fn read_arbitrary_seeded() {
         for seed in 0..200 {
             let mut rng = SmallRng::seed_from_u64(seed);
-            let mut writer = TableWriter::new(
-                Vec::new(),
-                WriterOptions { block_size_bytes: 64, restart_interval: 3, bloom_bits_per_key: 8 },
-            );
+            let options =
+                WriterOptions { block_size_bytes: 64, restart_interval: 3, bloom_bits_per_key: 8 };
+            let mut writer = TableWriter::new(Vec::new(), options).expect("valid options");
             let mut entries = random_entries(&mut rng);
             entries.sort_by(|a, b| cmp_versions(&a.key, a.seqno, &b.key, b.seqno));
             entries.dedup_by(|a, b| a.key == b.key && a.seqno == b.seqno);

@@ -14,6 +14,12 @@
 //! - Bad bytes give [`Error::Corrupt`] or [`Error::ChecksumMismatch`] naming the file and the
 //!   offset — never a panic and never wrong data (short of a CRC collision). Iterators yield the
 //!   error and stop, and they check that entries come out strictly ordered.
+//! - Memory and time stay proportional to the bytes read, whatever they say: opening holds the
+//!   index (its keys no larger than the data blocks); a lookup decodes one block; an iterator holds
+//!   one parsed block, plus one restart run of at most [`RESTART_INTERVAL_MAX`] entries when
+//!   walking backwards, and visits each block's restart array once.
+//! - [`Table::open`] is `unsafe`: the file must not change while it is mapped. Everything
+//!   else is safe code.
 //! - The format, byte by byte, is in `docs/sstable.md`; [`FORMAT_VERSION`] is in the footer at
 //!   a fixed distance from the end so later versions can be read side by side. The key hash
 //!   ([`KeyHash`], xxh3 with [`KEY_HASH_SEED`]) and CRC32 are part of the format and pinned by
@@ -23,7 +29,7 @@
 //! ```
 //! use basalt_sstable::{Direction, Entry, Table, TableWriter, WriterOptions};
 //!
-//! let mut writer = TableWriter::new(Vec::new(), WriterOptions::default());
+//! let mut writer = TableWriter::new(Vec::new(), WriterOptions::default())?;
 //! writer.add_entry(&Entry::value("apple", 2, "red"))?;
 //! writer.add_entry(&Entry::tombstone("banana", 5))?;
 //! let bytes = writer.finish()?.output;
@@ -45,7 +51,7 @@
 //! - `filter`: the blocked bloom filter and [`KeyHash`].
 //! - `properties`: counts and key/seqno ranges.
 //! - `table::{writer, reader, iter}`: whole tables.
-//! - `mmap`: the only `unsafe` (see `docs/unsafe.md`).
+//! - `mmap`: [`Table::open`], the only `unsafe` (see `docs/unsafe.md`).
 //! - `merge`: the merging iterator.
 //! - `fuzz` (feature `fuzzing`): the fuzz targets' logic, also run as seeded tests.
 
@@ -69,7 +75,10 @@ mod table;
 pub use entry::{cmp_versions, Direction, Entry, Kind, SeqNo};
 pub use error::{Corruption, Error, IoOp, Result};
 pub use filter::{KeyHash, KEY_HASH_SEED};
-pub use format::{BlockKind, BLOCK_SIZE_MAX, FORMAT_VERSION, KEY_LEN_MAX, MAGIC, VALUE_LEN_MAX};
+pub use format::{
+    BlockKind, BLOCK_SIZE_MAX, BLOOM_BITS_PER_KEY_MAX, FORMAT_VERSION, KEY_LEN_MAX, MAGIC,
+    RESTART_INTERVAL_MAX, VALUE_LEN_MAX,
+};
 pub use merge::{MergeIter, Source, Tombstones};
 pub use properties::Properties;
 pub use table::iter::TableIter;

@@ -111,13 +111,16 @@ impl<'a> MergeIter<'a> {
         }
         while let Some(Head { entry: mut winner, source, .. }) = self.heap.pop() {
             self.refill(source)?;
-            // Backwards, a source yields a key's versions oldest first, so a newer version can
-            // surface after the first pop: drain every head with this key and keep the newest.
+            let mut winner_source = source;
+            // Backwards, a source yields a key's versions oldest first, so a newer version — or
+            // an equally new one from an earlier source — can surface after the first pop:
+            // drain every head with this key and keep the best by the rule above.
             while self.heap.peek().is_some_and(|head| head.entry.key == winner.key) {
                 let Some(head) = self.heap.pop() else { break };
                 self.refill(head.source)?;
-                if head.entry.seqno > winner.seqno {
+                if beats(&head.entry, head.source, &winner, winner_source) {
                     winner = head.entry;
+                    winner_source = head.source;
                 }
             }
             if winner.is_tombstone() && self.tombstones == Tombstones::Hide {
@@ -127,6 +130,12 @@ impl<'a> MergeIter<'a> {
         }
         Ok(None)
     }
+}
+
+/// True if version `a` of a key, from source `a_source`, wins over version `b` from
+/// `b_source`: the higher seqno wins, and on equal seqnos the earlier source.
+fn beats(a: &Entry, a_source: usize, b: &Entry, b_source: usize) -> bool {
+    a.seqno.cmp(&b.seqno).then(b_source.cmp(&a_source)) == Ordering::Greater
 }
 
 impl Iterator for MergeIter<'_> {
@@ -197,5 +206,25 @@ mod tests {
                 .collect::<Result<_>>()
                 .expect("no errors");
         assert_eq!(merged, vec![Entry::value("k", 5, "5")]);
+    }
+
+    #[test]
+    fn equal_seqnos_go_to_the_earlier_source_in_both_directions() {
+        // Backwards, source 1's only version pops before source 0 has reached its copy.
+        let first = vec![Entry::value("k", 5, "first"), Entry::value("k", 3, "old")];
+        let second = vec![Entry::value("k", 5, "second")];
+        for direction in [Direction::Forward, Direction::Backward] {
+            let order = |mut v: Vec<Entry>| {
+                if direction == Direction::Backward {
+                    v.reverse();
+                }
+                source(v)
+            };
+            let sources = vec![order(first.clone()), order(second.clone())];
+            let merged: Vec<Entry> = MergeIter::new(sources, direction, Tombstones::Hide)
+                .collect::<Result<_>>()
+                .expect("no errors");
+            assert_eq!(merged, vec![Entry::value("k", 5, "first")], "{direction:?}");
+        }
     }
 }

@@ -26,7 +26,7 @@ fn sample() -> (Vec<u8>, Vec<Entry>) {
     }
     let options =
         WriterOptions { block_size_bytes: 128, restart_interval: 4, bloom_bits_per_key: 10 };
-    let mut writer = TableWriter::new(Vec::new(), options);
+    let mut writer = TableWriter::new(Vec::new(), options).expect("valid options");
     for entry in &entries {
         writer.add_entry(entry).expect("sorted");
     }

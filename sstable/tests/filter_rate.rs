@@ -7,7 +7,7 @@
 use basalt_sstable::{Entry, KeyHash, Table, TableWriter, WriterOptions};
 
 fn table_of(count: u32, options: WriterOptions) -> Table {
-    let mut writer = TableWriter::new(Vec::new(), options);
+    let mut writer = TableWriter::new(Vec::new(), options).expect("valid options");
     for i in 0..count {
         writer.add_entry(&Entry::value(format!("key{i:08}"), 1, "v")).expect("sorted");
     }

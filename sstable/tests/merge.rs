@@ -19,7 +19,7 @@ use rand::{Rng, SeedableRng};
 fn table_of(mut entries: Vec<Entry>, name: &str) -> Table {
     entries.sort_by(|a, b| cmp_versions(&a.key, a.seqno, &b.key, b.seqno));
     let options = WriterOptions { block_size_bytes: 256, ..WriterOptions::default() };
-    let mut writer = TableWriter::new(Vec::new(), options);
+    let mut writer = TableWriter::new(Vec::new(), options).expect("valid options");
     for entry in &entries {
         writer.add_entry(entry).expect("sorted");
     }

@@ -1,11 +1,16 @@
 //! Ordered iteration over one table, forwards or backwards, within optional key bounds.
+//!
+//! Each data block is CRC-checked and parsed once per visit, and its [`Shape`] kept, so a walk
+//! costs O(block size) per block whatever its restart count. Forwards, a [`Cursor`] decodes
+//! one entry at a time; backwards, a [`ReverseRun`] holds one restart run. Neither copies more
+//! than the entry being yielded and the run's own bytes.
 
-use std::collections::VecDeque;
 use std::ops::Bound;
 
-use crate::block::reader::RawEntry;
+use crate::block::reader::{Block, Cursor, ReverseRun, Shape};
 use crate::entry::{cmp_versions, Direction, Entry, SeqNo};
 use crate::error::{Corruption, Result};
+use crate::format::BlockHandle;
 use crate::table::reader::Table;
 
 /// Iterator over a [`Table`]'s entries in one [`Direction`], created by [`Table::range`],
@@ -16,27 +21,35 @@ use crate::table::reader::Table;
 #[derive(Debug)]
 pub struct TableIter {
     table: Table,
+    walk: Walk,
+}
+
+/// Everything a [`TableIter`] changes as it goes, apart from the table it borrows blocks from.
+#[derive(Debug)]
+struct Walk {
     direction: Direction,
     start: Bound<Vec<u8>>,
     end: Bound<Vec<u8>>,
     state: State,
-    run: VecDeque<Entry>,
-    raw: VecDeque<RawEntry>,
+    /// Forwards: the position in the current block.
+    cursor: Cursor,
+    /// Backwards: the current run of the current block.
+    reverse: ReverseRun,
     last: Option<(Vec<u8>, SeqNo)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Unstarted,
-    At { block: usize, run: usize },
+    /// In data block `block`, already checked and parsed; `run` is the restart run
+    /// [`Walk::reverse`] holds (backwards only).
+    In {
+        block: usize,
+        handle: BlockHandle,
+        shape: Shape,
+        run: usize,
+    },
     Done,
-}
-
-/// Which restart run of a block to load.
-#[derive(Debug, Clone, Copy)]
-enum Run {
-    Index(usize),
-    Last,
 }
 
 impl TableIter {
@@ -46,149 +59,170 @@ impl TableIter {
         end: Bound<Vec<u8>>,
         direction: Direction,
     ) -> Self {
-        TableIter {
-            table,
+        let walk = Walk {
             direction,
             start,
             end,
             state: State::Unstarted,
-            run: VecDeque::new(),
-            raw: VecDeque::new(),
+            cursor: Cursor::default(),
+            reverse: ReverseRun::default(),
             last: None,
-        }
+        };
+        TableIter { table, walk }
     }
+}
 
-    fn step(&mut self) -> Result<Option<Entry>> {
+impl Walk {
+    fn step(&mut self, table: &Table) -> Result<Option<Entry>> {
         loop {
-            let (block, run) = match self.state {
-                State::Done => return Ok(None),
-                State::Unstarted => {
-                    self.position()?;
+            let State::In { block: block_index, handle, shape, run } = self.state else {
+                if self.state == State::Unstarted {
+                    self.position(table)?;
                     continue;
                 }
-                State::At { block, run } => (block, run),
+                return Ok(None);
             };
+            let block = table.reopen_block(handle, shape)?;
             let next = match self.direction {
-                Direction::Forward => self.run.pop_front(),
-                Direction::Backward => self.run.pop_back(),
+                Direction::Forward => self.next_forward(table, &block, handle)?,
+                Direction::Backward => self.next_backward(table, &block, handle)?,
             };
             if let Some(entry) = next {
-                let out_of_range = match self.direction {
-                    Direction::Forward => after(&self.end, &entry.key),
-                    Direction::Backward => before(&self.start, &entry.key),
-                };
-                if out_of_range {
-                    self.state = State::Done;
-                    return Ok(None);
-                }
-                self.check_order(&entry, block)?;
+                self.check_order(table, &entry, block_index)?;
                 return Ok(Some(entry));
             }
-            self.advance(block, run)?;
+            if self.state == State::Done {
+                return Ok(None);
+            }
+            match self.direction {
+                Direction::Forward => self.enter_forward(table, block_index + 1, false)?,
+                Direction::Backward if run > 0 => {
+                    let loaded = self.reverse.load(&block, run - 1);
+                    loaded.map_err(|detail| table.malformed(handle, detail))?;
+                    self.state = State::In { block: block_index, handle, shape, run: run - 1 };
+                }
+                Direction::Backward => {
+                    self.enter_backward(table, block_index.checked_sub(1), false)?;
+                }
+            }
         }
     }
 
-    /// Loads the run holding the first entry in range (in iteration order).
-    fn position(&mut self) -> Result<()> {
-        let index = self.table.index();
-        let blocks = index.len();
-        self.state = State::Done;
+    /// The next entry of the current block in range, forwards. `None` at the end of the block,
+    /// or with the state set to `Done` past the end of the range.
+    fn next_forward(
+        &mut self,
+        table: &Table,
+        block: &Block<'_>,
+        handle: BlockHandle,
+    ) -> Result<Option<Entry>> {
+        while self.cursor.advance(block).map_err(|detail| table.malformed(handle, detail))? {
+            let key = self.cursor.key();
+            // Positioning lands at most one run early; once entries flow, anything before the
+            // start would be out of order, and `check_order` reports it.
+            if self.last.is_none() && before(&self.start, key) {
+                continue;
+            }
+            if after(&self.end, key) {
+                self.state = State::Done;
+                return Ok(None);
+            }
+            let entry = table.decode_entry(block, handle, key.to_vec(), self.cursor.value())?;
+            return Ok(Some(entry));
+        }
+        Ok(None)
+    }
+
+    /// The next entry of the current run in range, backwards; as [`Walk::next_forward`].
+    fn next_backward(
+        &mut self,
+        table: &Table,
+        block: &Block<'_>,
+        handle: BlockHandle,
+    ) -> Result<Option<Entry>> {
+        while let Some((key, value)) = self.reverse.last() {
+            if self.last.is_none() && after(&self.end, key) {
+                self.reverse.pop();
+                continue;
+            }
+            if before(&self.start, key) {
+                self.state = State::Done;
+                return Ok(None);
+            }
+            let entry = table.decode_entry(block, handle, key.to_vec(), value)?;
+            self.reverse.pop();
+            return Ok(Some(entry));
+        }
+        Ok(None)
+    }
+
+    /// Enters the block holding the first entry in range, in iteration order.
+    fn position(&mut self, table: &Table) -> Result<()> {
+        let index = table.index();
         match self.direction {
             Direction::Forward => {
                 let block = index.partition_point(|last| before(&self.start, last));
-                if block == blocks {
-                    return Ok(());
-                }
-                let data = self.table.data_block(block, true)?;
-                let handle = self.table.handle(block)?;
-                let restarts = data
-                    .partition_restarts(|key| before(&self.start, key))
-                    .map_err(|detail| self.table.malformed(handle, detail))?;
-                self.load(block, Run::Index(restarts.saturating_sub(1)), true)?;
-                while self.run.front().is_some_and(|e| before(&self.start, &e.key)) {
-                    self.run.pop_front();
-                }
+                self.enter_forward(table, block, true)
             }
             Direction::Backward => {
+                // The first block whose last key is past the end may still hold keys in range.
                 let not_after = index.partition_point(|last| !after(&self.end, last));
-                // The first block whose last key is past the end may still hold in-range keys.
-                let block = if not_after < blocks {
-                    not_after
-                } else if let Some(last) = blocks.checked_sub(1) {
-                    last
-                } else {
-                    return Ok(());
-                };
-                let data = self.table.data_block(block, true)?;
-                let handle = self.table.handle(block)?;
-                let restarts = data
-                    .partition_restarts(|key| !after(&self.end, key))
-                    .map_err(|detail| self.table.malformed(handle, detail))?;
-                match restarts.checked_sub(1) {
-                    Some(run) => self.load(block, Run::Index(run), true)?,
-                    None if block > 0 => self.load(block - 1, Run::Last, true)?,
-                    None => return Ok(()),
-                }
-                while self.run.back().is_some_and(|e| after(&self.end, &e.key)) {
-                    self.run.pop_back();
-                }
+                let block = index.len().checked_sub(1).map(|last| not_after.min(last));
+                self.enter_backward(table, block, true)
             }
         }
+    }
+
+    /// Enters data block `block_index` forwards (or ends past the last block): at the run
+    /// where entries from the range's start begin if `seek`, else at its first entry.
+    fn enter_forward(&mut self, table: &Table, block_index: usize, seek: bool) -> Result<()> {
+        self.state = State::Done;
+        if block_index >= table.index().len() {
+            return Ok(());
+        }
+        let (handle, block) = table.data_block(block_index)?;
+        let malformed = |detail| table.malformed(handle, detail);
+        let runs_before = if seek {
+            block.partition_restarts(|key| before(&self.start, key)).map_err(malformed)?
+        } else {
+            0
+        };
+        self.cursor = Cursor::at_run(&block, runs_before.saturating_sub(1)).map_err(malformed)?;
+        let shape = block.shape();
+        self.state = State::In { block: block_index, handle, shape, run: 0 };
         Ok(())
     }
 
-    /// Moves from the exhausted run `run` of `block` to the next one in iteration order.
-    fn advance(&mut self, block: usize, run: usize) -> Result<()> {
+    /// Enters data block `block_index` backwards (or ends before the first block): at the
+    /// last run holding entries up to the range's end if `seek`, else at its last run.
+    fn enter_backward(
+        &mut self,
+        table: &Table,
+        block_index: Option<usize>,
+        seek: bool,
+    ) -> Result<()> {
         self.state = State::Done;
-        let blocks = self.table.index().len();
-        match self.direction {
-            Direction::Forward => {
-                let runs = self.table.data_block(block, false).map(|b| b.restart_count())?;
-                if run + 1 < runs {
-                    self.load(block, Run::Index(run + 1), false)
-                } else if block + 1 < blocks {
-                    self.load(block + 1, Run::Index(0), true)
-                } else {
-                    Ok(())
-                }
-            }
-            Direction::Backward => {
-                if run > 0 {
-                    self.load(block, Run::Index(run - 1), false)
-                } else if block > 0 {
-                    self.load(block - 1, Run::Last, true)
-                } else {
-                    Ok(())
-                }
-            }
-        }
-    }
-
-    /// Decodes one restart run into owned entries; CRC-checks the block first if `verify`.
-    fn load(&mut self, block: usize, run: Run, verify: bool) -> Result<()> {
-        let data = self.table.data_block(block, verify)?;
-        let handle = self.table.handle(block)?;
-        let run = match run {
-            Run::Index(run) => run,
-            Run::Last => data
-                .restart_count()
-                .checked_sub(1)
-                .ok_or_else(|| self.table.malformed(handle, "empty data block"))?,
+        let Some(block_index) = block_index else { return Ok(()) };
+        let (handle, block) = table.data_block(block_index)?;
+        let malformed = |detail| table.malformed(handle, detail);
+        let runs = if seek {
+            block.partition_restarts(|key| !after(&self.end, key)).map_err(malformed)?
+        } else {
+            block.restart_count()
         };
-        self.raw.clear();
-        data.decode_run(run, &mut self.raw)
-            .map_err(|detail| self.table.malformed(handle, detail))?;
-        self.run.clear();
-        for raw in self.raw.drain(..) {
-            let entry = self.table.decode_entry(&data, handle, raw.key, raw.value)?;
-            self.run.push_back(entry);
-        }
-        self.state = State::At { block, run };
+        let Some(run) = runs.checked_sub(1) else {
+            // Every restart key is past the end: only earlier blocks can hold keys in range.
+            // Not seeking there ends the recursion: a data block has at least one run.
+            return self.enter_backward(table, block_index.checked_sub(1), false);
+        };
+        self.reverse.load(&block, run).map_err(malformed)?;
+        let shape = block.shape();
+        self.state = State::In { block: block_index, handle, shape, run };
         Ok(())
     }
 
     /// Entries must strictly follow each other in iteration order, even across blocks.
-    fn check_order(&mut self, entry: &Entry, block: usize) -> Result<()> {
+    fn check_order(&mut self, table: &Table, entry: &Entry, block: usize) -> Result<()> {
         if let Some((key, seqno)) = &mut self.last {
             let order = cmp_versions(&entry.key, entry.seqno, key, *seqno);
             let expected = match self.direction {
@@ -197,8 +231,8 @@ impl TableIter {
             };
             if order != expected {
                 self.state = State::Done;
-                let offset = self.table.handle(block)?.offset;
-                return Err(self.table.corrupt(offset, Corruption::OutOfOrder));
+                let offset = table.handle(block)?.offset;
+                return Err(table.corrupt(offset, Corruption::OutOfOrder));
             }
             key.clear();
             key.extend_from_slice(&entry.key);
@@ -214,10 +248,10 @@ impl Iterator for TableIter {
     type Item = Result<Entry>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self.step() {
+        match self.walk.step(&self.table) {
             Ok(entry) => entry.map(Ok),
             Err(error) => {
-                self.state = State::Done;
+                self.walk.state = State::Done;
                 Some(Err(error))
             }
         }

@@ -1,17 +1,16 @@
-//! Opens an SSTable (from a file through mmap, or from bytes) and answers point lookups.
-//! Everything the footer points to is validated at open; data blocks are CRC-checked each time
-//! they are used, because they are read straight from the mapping, with no cache in between.
+//! Opens an SSTable (from bytes, or from a file through mmap: `Table::open` is in `mmap.rs`)
+//! and answers point lookups. Everything the footer points to is validated at open; data
+//! blocks are CRC-checked each time they are used, because they are read straight from the
+//! mapping, with no cache in between.
 
-use std::fs::File;
 use std::ops::Bound;
-use std::path::Path;
 use std::sync::Arc;
 
-use crate::block::reader::{split_data_value, Block, BlockError};
+use crate::block::reader::{split_data_value, Block, BlockError, Shape};
 use crate::entry::{Direction, Entry};
-use crate::error::{Corruption, Error, IoOp, Result};
+use crate::error::{Corruption, Error, Result};
 use crate::filter::{Filter, KeyHash};
-use crate::format::{checked_block, BlockHandle, BlockKind, Footer, FOOTER_LEN};
+use crate::format::{checked_block, BlockHandle, BlockKind, Footer};
 use crate::index::Index;
 use crate::properties::Properties;
 use crate::table::iter::TableIter;
@@ -48,31 +47,13 @@ impl std::fmt::Debug for Table {
 }
 
 impl Table {
-    /// Maps the file at `path` and validates it (see [`Table::from_bytes`]).
-    ///
-    /// # Errors
-    /// [`Error::Io`] if the file cannot be opened or mapped, else as [`Table::from_bytes`].
-    pub fn open(path: &Path) -> Result<Table> {
-        let name: Arc<str> = Arc::from(path.display().to_string());
-        let file = File::open(path).map_err(|source| Error::Io { op: IoOp::Open, source })?;
-        let len = file.metadata().map_err(|source| Error::Io { op: IoOp::Metadata, source })?.len();
-        if len < FOOTER_LEN as u64 {
-            // Mapping an empty file fails with EINVAL; report what is actually wrong.
-            return Err(Error::Corrupt {
-                file: name,
-                offset: 0,
-                what: Corruption::TooShort { len },
-            });
-        }
-        let map = crate::mmap::map_table_file(&file)
-            .map_err(|source| Error::Io { op: IoOp::Map, source })?;
-        Table::from_shared(name, Arc::new(map))
-    }
-
     /// Validates `bytes` as an SSTable named `name` (used in error messages).
     ///
-    /// Checks the footer (magic, version, CRC, file length), that the blocks tile the file
-    /// exactly, the CRCs of the filter, index and properties blocks, and that they agree.
+    /// Checks, in this order: the footer (length, magic, CRC, version, recorded file length);
+    /// that the filter, index and properties blocks lie back to back before the footer; the
+    /// properties, index and filter blocks (CRC, then contents); that the data blocks the
+    /// index lists tile the file from offset 0 up to the filter; and that the properties agree
+    /// with the index and the filter (`docs/sstable.md`, "Checks at open").
     ///
     /// # Errors
     /// [`Error::Corrupt`], [`Error::ChecksumMismatch`] or [`Error::UnsupportedVersion`].
@@ -100,17 +81,17 @@ impl Table {
         let properties = Properties::decode(payload)
             .map_err(|detail| malformed(footer.properties, BlockKind::Properties, detail))?;
         let payload = checked_block(file, &name, footer.index, BlockKind::Index)?;
-        let index = Index::decode(payload)
+        let index = Index::decode(payload, footer.filter.offset)
             .map_err(|detail| malformed(footer.index, BlockKind::Index, detail))?;
+        let payload = checked_block(file, &name, footer.filter, BlockKind::Filter)?;
+        let filter = Filter::parse(payload)
+            .map_err(|detail| malformed(footer.filter, BlockKind::Filter, detail))?;
         check_data_layout(&index, &footer, &name)?;
-        check_properties(&properties, &index).map_err(|detail| Error::Corrupt {
+        check_properties(&properties, &index, &filter).map_err(|detail| Error::Corrupt {
             file: name.clone(),
             offset: footer.properties.offset,
             what: Corruption::Inconsistent { detail },
         })?;
-        let payload = checked_block(file, &name, footer.filter, BlockKind::Filter)?;
-        Filter::parse(payload)
-            .map_err(|detail| malformed(footer.filter, BlockKind::Filter, detail))?;
         let filter_start = footer.filter.offset as usize;
         let filter = filter_start..filter_start + payload.len();
         Ok(Table { inner: Arc::new(Inner { name, bytes, index, properties, filter }) })
@@ -159,13 +140,11 @@ impl Table {
         if block_index == self.inner.index.len() {
             return Ok(None);
         }
-        let block = self.data_block(block_index, true)?;
-        let handle = self.handle(block_index)?;
+        let (handle, block) = self.data_block(block_index)?;
         let found = block.find(key).map_err(|detail| self.malformed(handle, detail))?;
         match found {
-            Some(raw) if raw.key == key => {
-                let entry = self.decode_entry(&block, handle, raw.key, raw.value)?;
-                Ok(Some(entry))
+            Some(found) if found.key == key => {
+                Ok(Some(self.decode_entry(&block, handle, found.key, found.value)?))
             }
             _ => Ok(None),
         }
@@ -202,16 +181,28 @@ impl Table {
         })
     }
 
-    /// Data block `block_index`, CRC-checked when `verify` (callers verify on first use).
-    pub(crate) fn data_block(&self, block_index: usize, verify: bool) -> Result<Block<'_>> {
+    /// Data block `block_index` and its handle, CRC-checked and parsed: O(block size), so
+    /// callers do it once per visit and keep the block (or its [`Shape`], see
+    /// [`Table::reopen_block`]).
+    pub(crate) fn data_block(&self, block_index: usize) -> Result<(BlockHandle, Block<'_>)> {
         let handle = self.handle(block_index)?;
-        let payload = if verify {
-            checked_block(self.bytes(), &self.inner.name, handle, BlockKind::Data)?
-        } else {
-            let start = handle.offset as usize;
-            self.bytes().get(start..start + handle.size as usize).unwrap_or_default()
-        };
-        Block::parse(payload).map_err(|detail| self.malformed(handle, detail))
+        let payload = checked_block(self.bytes(), &self.inner.name, handle, BlockKind::Data)?;
+        let block = Block::parse(payload).map_err(|detail| self.malformed(handle, detail))?;
+        // A data block holds at least one entry, so every block an index entry names has a
+        // last key; only the index block of an empty table has no restart point.
+        if block.restart_count() == 0 {
+            return Err(self.malformed(handle, "data block without entries"));
+        }
+        Ok((handle, block))
+    }
+
+    /// The block [`Table::data_block`] returned for `handle`, in O(1), from its shape.
+    pub(crate) fn reopen_block(&self, handle: BlockHandle, shape: Shape) -> Result<Block<'_>> {
+        let payload = usize::try_from(handle.offset)
+            .ok()
+            .and_then(|start| self.bytes().get(start..)?.get(..usize::try_from(handle.size).ok()?));
+        let payload = payload.ok_or_else(|| self.malformed(handle, "block outside the file"))?;
+        Block::reopen(payload, shape).map_err(|detail| self.malformed(handle, detail))
     }
 
     /// Builds an owned entry from a decoded key and its data-block value.
@@ -267,12 +258,24 @@ fn check_data_layout(index: &Index, footer: &Footer, name: &Arc<str>) -> Result<
     Ok(())
 }
 
-fn check_properties(properties: &Properties, index: &Index) -> Result<(), &'static str> {
+/// The properties must agree with the index and the filter. Each data block holds at least
+/// one entry; an enabled filter has buckets exactly when the table has keys (otherwise a lost
+/// bucket array would silently turn every lookup into a miss).
+fn check_properties(
+    properties: &Properties,
+    index: &Index,
+    filter: &Filter<'_>,
+) -> Result<(), &'static str> {
     if properties.data_block_count != index.len() as u64 {
         return Err("data block count");
     }
-    if (properties.entry_count == 0) != (index.len() == 0) {
+    if (properties.entry_count == 0) != (index.len() == 0)
+        || properties.entry_count < properties.data_block_count
+    {
         return Err("entry count");
+    }
+    if filter.is_enabled() && (filter.bucket_count() == 0) != (properties.entry_count == 0) {
+        return Err("filter size");
     }
     if properties.tombstone_count > properties.entry_count {
         return Err("tombstone count");

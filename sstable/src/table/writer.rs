@@ -7,24 +7,49 @@ use crate::entry::{cmp_versions, Entry, Kind, SeqNo};
 use crate::error::{Error, IoOp, Result};
 use crate::filter::{self, KeyHash};
 use crate::format::{
-    put_trailer, BlockHandle, BlockKind, Footer, BLOCK_SIZE_MAX, FOOTER_LEN, KEY_LEN_MAX,
-    VALUE_LEN_MAX,
+    put_trailer, BlockHandle, BlockKind, Footer, BLOCK_SIZE_MAX, BLOOM_BITS_PER_KEY_MAX,
+    FOOTER_LEN, INDEX_SIZE_BYTES_MAX, KEY_LEN_MAX, RESTART_INTERVAL_MAX, VALUE_LEN_MAX,
 };
 use crate::index::IndexBuilder;
 use crate::properties::Properties;
 
 /// Tuning knobs of [`TableWriter`]. None of them is needed to read the table back.
+///
+/// [`TableWriter::new`] rejects values outside the documented ranges; see
+/// [`WriterOptions::validate`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriterOptions {
     /// A data block is closed once its payload reaches this size. An entry larger than the
-    /// target makes one large block. Default 4 KiB.
+    /// target makes one large block. 1 to [`BLOCK_SIZE_MAX`]; default 4 KiB.
     pub block_size_bytes: usize,
     /// A full key is stored every this many entries of a data block (binary-search points).
-    /// Default 16.
+    /// 1 to [`RESTART_INTERVAL_MAX`]; default 16.
     pub restart_interval: usize,
-    /// Bloom filter bits per distinct key; 0 disables the filter. Default 10 (about 1% false
-    /// positives).
+    /// Bloom filter bits per distinct key; 0 disables the filter. 0 to
+    /// [`BLOOM_BITS_PER_KEY_MAX`]; default 10 (about 1% false positives).
     pub bloom_bits_per_key: u32,
+}
+
+impl WriterOptions {
+    /// Checks every field against its range.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] naming the first field out of range.
+    pub fn validate(&self) -> Result<()> {
+        check_option("block_size_bytes", self.block_size_bytes as u64, 1, BLOCK_SIZE_MAX as u64)?;
+        let restart_max = RESTART_INTERVAL_MAX as u64;
+        check_option("restart_interval", self.restart_interval as u64, 1, restart_max)?;
+        let bloom_max = u64::from(BLOOM_BITS_PER_KEY_MAX);
+        check_option("bloom_bits_per_key", u64::from(self.bloom_bits_per_key), 0, bloom_max)
+    }
+}
+
+fn check_option(option: &'static str, value: u64, min: u64, max: u64) -> Result<()> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::InvalidOption { option, value, min, max })
+    }
 }
 
 impl Default for WriterOptions {
@@ -66,32 +91,33 @@ pub struct TableWriter<W: Write> {
 }
 
 impl<W: Write> TableWriter<W> {
-    /// Starts a table written to `output`.
+    /// Starts a table written to `output`. Nothing is written until the first data block
+    /// fills.
     ///
-    /// # Panics
-    /// If `options.block_size_bytes` is zero or above [`BLOCK_SIZE_MAX`], or
-    /// `options.restart_interval` is zero.
-    pub fn new(output: W, options: WriterOptions) -> Self {
-        assert!(options.block_size_bytes > 0, "block size must be positive");
-        assert!(options.block_size_bytes <= BLOCK_SIZE_MAX, "block size above BLOCK_SIZE_MAX");
-        TableWriter {
+    /// # Errors
+    /// [`Error::InvalidOption`] if `options` fail [`WriterOptions::validate`].
+    pub fn new(output: W, options: WriterOptions) -> Result<Self> {
+        options.validate()?;
+        Ok(TableWriter {
             sink: Sink { output, offset: 0, poisoned: false },
             options,
             block: BlockBuilder::new(options.restart_interval),
-            index: IndexBuilder::new(),
+            index: IndexBuilder::new(INDEX_SIZE_BYTES_MAX),
             hashes: Vec::new(),
             properties: Properties::default(),
             last_key: Vec::new(),
             last_seqno: SeqNo(0),
             value_head: Vec::new(),
-        }
+        })
     }
 
     /// Appends one entry.
     ///
     /// # Errors
-    /// [`Error::OutOfOrder`] and [`Error::EntryTooLarge`] reject the entry and leave the writer
-    /// usable. [`Error::Io`] poisons the writer: later calls return [`Error::Poisoned`].
+    /// [`Error::OutOfOrder`], [`Error::EntryTooLarge`] and [`Error::IndexTooLarge`] reject the
+    /// entry and leave the writer usable (after [`Error::IndexTooLarge`], finish the table and
+    /// write the rest into another). [`Error::Io`] poisons the writer: later calls return
+    /// [`Error::Poisoned`].
     pub fn add(&mut self, key: &[u8], seqno: SeqNo, kind: Kind, value: &[u8]) -> Result<()> {
         if self.sink.poisoned {
             return Err(Error::Poisoned);
@@ -113,6 +139,16 @@ impl<W: Write> TableWriter<W> {
                 seqno: seqno.0,
                 prev_key: self.last_key.clone(),
                 prev_seqno: self.last_seqno.0,
+            });
+        }
+        // A block's index entry is keyed by the last key added before it is flushed. Every
+        // key is cleared here before it is accepted, against the index as it is now (it grows
+        // only at a flush, by at most what was cleared), so no flush, nor `finish`, can push
+        // the index past its limit.
+        if let Err(size) = self.index.size_with(key.len()) {
+            return Err(Error::IndexTooLarge {
+                index_size_bytes: size as u64,
+                index_size_bytes_max: self.index.size_bytes_max() as u64,
             });
         }
         data_value_head(&mut self.value_head, seqno, kind);
@@ -221,5 +257,54 @@ impl<W: Write> Sink<W> {
         }
         self.offset += bytes.len() as u64;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_outside_their_ranges_are_rejected() {
+        let default = WriterOptions::default();
+        assert!(default.validate().is_ok());
+        let bad = [
+            WriterOptions { block_size_bytes: 0, ..default },
+            WriterOptions { block_size_bytes: BLOCK_SIZE_MAX + 1, ..default },
+            WriterOptions { restart_interval: 0, ..default },
+            WriterOptions { restart_interval: RESTART_INTERVAL_MAX + 1, ..default },
+            WriterOptions { bloom_bits_per_key: BLOOM_BITS_PER_KEY_MAX + 1, ..default },
+            WriterOptions { bloom_bits_per_key: u32::MAX, ..default },
+        ];
+        for options in bad {
+            let result = TableWriter::new(Vec::new(), options);
+            assert!(matches!(result, Err(Error::InvalidOption { .. })), "{options:?}");
+        }
+        let edges = WriterOptions {
+            block_size_bytes: BLOCK_SIZE_MAX,
+            restart_interval: RESTART_INTERVAL_MAX,
+            bloom_bits_per_key: BLOOM_BITS_PER_KEY_MAX,
+        };
+        assert!(TableWriter::new(Vec::new(), edges).is_ok());
+    }
+
+    #[test]
+    fn index_limit_rejects_the_entry_and_the_table_still_finishes() {
+        // The real limit is 4 GiB of index; a small one shows the same path.
+        let options = WriterOptions { block_size_bytes: 1, ..WriterOptions::default() };
+        let mut writer = TableWriter::new(Vec::new(), options).expect("valid options");
+        writer.index = IndexBuilder::new(400);
+        let mut accepted = 0u32;
+        let error = loop {
+            match writer.add_entry(&Entry::value(format!("key{accepted:04}"), 1, "v")) {
+                Ok(()) => accepted += 1,
+                Err(error) => break error,
+            }
+        };
+        assert!(matches!(error, Error::IndexTooLarge { index_size_bytes_max: 400, .. }));
+        assert!(accepted > 3, "{accepted}");
+        let finished = writer.finish().expect("the index still fits");
+        let table = crate::Table::from_bytes("t", finished.output).expect("opens");
+        assert_eq!(table.properties().entry_count, u64::from(accepted));
     }
 }
