@@ -19,10 +19,11 @@ pub struct Record {
     pub payload: Vec<u8>,
 }
 
-/// The segments to read, each with the length to read (the active segment's length when the
-/// reader was created; later writes are not seen).
+/// The segments to read, each with the length to read: for the active segment, its length when
+/// the reader was created (later writes are not seen); `None` for a closed segment, which is
+/// read whole.
 pub(crate) struct Plan {
-    pub segments: Vec<(SegmentMeta, u64)>,
+    pub segments: Vec<(SegmentMeta, Option<u64>)>,
 }
 
 /// An iterator over records from an LSN up to the end of the log as it was when the reader was
@@ -31,7 +32,7 @@ pub(crate) struct Plan {
 /// [`Error::Corrupt`], after which the iterator ends.
 pub struct Reader<F: Fs> {
     fs: F,
-    plan: std::vec::IntoIter<(SegmentMeta, u64)>,
+    plan: std::vec::IntoIter<(SegmentMeta, Option<u64>)>,
     from: Lsn,
     current: Option<Loaded>,
     failed: bool,
@@ -51,9 +52,13 @@ impl<F: Fs> Reader<F> {
         Reader { fs, plan: plan.segments.into_iter(), from, current: None, failed: false }
     }
 
-    fn load(&self, meta: &SegmentMeta, len: u64) -> Result<Loaded> {
+    fn load(&self, meta: &SegmentMeta, len: Option<u64>) -> Result<Loaded> {
         let path = meta.path.clone();
         let file = self.fs.open_read(&path).map_err(|e| io_error(IoOp::Open, &path, e))?;
+        let len = match len {
+            Some(len) => len,
+            None => file.len().map_err(|e| io_error(IoOp::Read, &path, e))?,
+        };
         let len = usize::try_from(len).map_err(|_| corrupt(&path, 0, Corruption::Shrunk))?;
         let mut bytes = vec![0u8; len];
         file.read_exact_at(&mut bytes, 0).map_err(|e| match e.kind() {

@@ -159,19 +159,12 @@ impl<F: Fs> Wal<F> {
         }
         let start = list.segments.iter().rposition(|s| s.first_lsn <= from).unwrap_or(0);
         let last = list.segments.len() - 1;
-        let mut segments = Vec::new();
-        for (i, meta) in list.segments.iter().enumerate().skip(start) {
-            let len = if i == last { list.active_end } else { self.segment_len(meta)? };
-            segments.push((meta.clone(), len));
-        }
+        let segments = list.segments.iter().enumerate().skip(start);
+        let segments =
+            segments.map(|(i, meta)| (meta.clone(), (i == last).then_some(list.active_end)));
+        let segments = segments.collect();
         drop(list);
         Ok(Reader::new(self.fs.clone(), Plan { segments }, from))
-    }
-
-    fn segment_len(&self, meta: &SegmentMeta) -> Result<u64> {
-        let file =
-            self.fs.open_read(&meta.path).map_err(|e| io_error(IoOp::Open, &meta.path, e))?;
-        file.len().map_err(|e| io_error(IoOp::Read, &meta.path, e))
     }
 
     /// Deletes every whole segment whose records all have LSNs below `lsn`, oldest first, each
@@ -400,7 +393,6 @@ fn start_writer<F: Fs>(
         synced_end: end,
         written_lsn: before,
         synced_lsn: before,
-        records,
         unsynced_zeros: false,
         in_flight: None,
         segment_bytes_max: options.segment_bytes_max,

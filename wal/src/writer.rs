@@ -50,7 +50,6 @@ pub(crate) struct SegmentWriter<F: Fs> {
     /// The last LSN written, and the last LSN known durable.
     pub written_lsn: Lsn,
     pub synced_lsn: Lsn,
-    pub records: u64,
     /// Zeros were written ahead since the last sync.
     pub unsynced_zeros: bool,
     /// The first and last LSN of the group started but not finished (pipelined).
@@ -98,7 +97,6 @@ impl<F: Fs> SegmentWriter<F> {
         self.end = SEGMENT_HEADER_BYTES as u64;
         self.allocated = self.end;
         self.synced_end = self.end;
-        self.records = 0;
         Ok(())
     }
 
@@ -139,7 +137,8 @@ impl<F: Fs> SegmentWriter<F> {
 
     /// Rotation, sealing and zeros ahead: everything a group needs before its bytes go out.
     fn prepare(&mut self, group: &mut Group) -> Result<()> {
-        if self.records > 0 && self.end >= self.segment_bytes_max {
+        let has_records = self.end > SEGMENT_HEADER_BYTES as u64;
+        if has_records && self.end >= self.segment_bytes_max {
             self.rotate(group.first_lsn)?;
         }
         // Everything up to `synced_lsn` is durable; the records of this group, and any written
@@ -155,7 +154,6 @@ impl<F: Fs> SegmentWriter<F> {
         if sync {
             self.synced(self.end);
         }
-        self.records += group.last_lsn.0 - group.first_lsn.0 + 1;
         lock(&self.list).active_end = self.end;
     }
 
