@@ -11,6 +11,8 @@
 //! One building block exists: [`Tree`]/[`TreeMut`], the in-memory copy-on-write B+-tree that
 //! will be a shard's live tree, not yet wired to the log.
 
+pub mod core;
+mod sync;
 mod tree;
 
 pub use basalt_fs as fs;

@@ -2,6 +2,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One open file, read and written at explicit offsets.
 ///
@@ -160,4 +161,26 @@ pub trait Fs: Clone + Send + Sync + 'static {
     /// # Errors
     /// Any I/O error from the operating system.
     fn sync_dir(&self, path: &Path) -> io::Result<()>;
+
+    /// The whole contents of an immutable file, for reading in place: a memory map where the
+    /// implementation can make one, else a copy read into memory (the default).
+    ///
+    /// The caller promises that nothing writes to or truncates the file while the returned
+    /// bytes live; a file changed under a map breaks Rust's aliasing rules, and an I/O error
+    /// under a map arrives as SIGBUS, not as an error. Basalt maps only SSTables, which are
+    /// complete and synced before they are named, and never rewritten.
+    ///
+    /// # Errors
+    /// Any I/O error from the operating system.
+    fn map_read(&self, path: &Path) -> io::Result<Mapped> {
+        let file = self.open_read(path)?;
+        let len = usize::try_from(file.len()?)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "file too large to read"))?;
+        let mut bytes = vec![0; len];
+        file.read_exact_at(&mut bytes, 0)?;
+        Ok(Arc::new(bytes))
+    }
 }
+
+/// Bytes returned by [`Fs::map_read`], shared by every reader of the file.
+pub type Mapped = Arc<dyn AsRef<[u8]> + Send + Sync>;

@@ -20,6 +20,7 @@
 //! - `Fs::sync_dir` makes creations, renames and removals in a directory durable.
 
 mod file;
+mod map;
 #[cfg(feature = "sim")]
 pub mod sim;
 mod std_fs;
@@ -27,7 +28,7 @@ mod system;
 #[cfg(target_os = "linux")]
 mod uring;
 
-pub use file::{File, Fs};
+pub use file::{File, Fs, Mapped};
 pub use std_fs::{StdFile, StdFs};
 pub use system::{SystemFile, SystemFs};
 #[cfg(target_os = "linux")]

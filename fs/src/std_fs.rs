@@ -4,6 +4,7 @@ use std::fs::OpenOptions;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::Mapped;
 use crate::{File, Fs};
 
 /// Files through `std::fs`, with positional I/O (`pread`/`pwrite` on Unix).
@@ -109,6 +110,10 @@ impl Fs for StdFs {
 
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
         sync_dir(path)
+    }
+
+    fn map_read(&self, path: &Path) -> io::Result<Mapped> {
+        crate::map::map_file(path)
     }
 }
 

@@ -3,6 +3,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::Mapped;
 use crate::{File, Fs, StdFile, StdFs};
 #[cfg(target_os = "linux")]
 use crate::{UringFile, UringFs};
@@ -158,5 +159,9 @@ impl Fs for SystemFs {
 
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
         dispatch_fs!(self, fs => fs.sync_dir(path))
+    }
+
+    fn map_read(&self, path: &Path) -> io::Result<Mapped> {
+        crate::map::map_file(path)
     }
 }

@@ -109,6 +109,17 @@ enum Need {
     Synced,
 }
 
+/// Records enqueued by [`GroupCommit::enqueue`], to be waited for with [`GroupCommit::wait`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use = "enqueued records are not durable until waited for"]
+pub struct Ticket {
+    /// The first record's LSN.
+    pub first: Lsn,
+    /// The last record's LSN.
+    pub last: Lsn,
+    need: Need,
+}
+
 /// One parked appender (or `sync`/`flush` caller).
 struct Waiter {
     target: Lsn,
@@ -193,6 +204,19 @@ impl<S: Sink> GroupCommit<S> {
     /// # Errors
     /// [`Error::EmptyBatch`], [`Error::RecordTooLarge`] (nothing appended), [`Error::Poisoned`].
     pub fn append(&self, payloads: &[&[u8]]) -> Result<Lsn> {
+        let ticket = self.enqueue(payloads)?;
+        self.wait(ticket)?;
+        Ok(ticket.first)
+    }
+
+    /// Assigns LSNs to `payloads` and queues them for the next group, without waiting; then
+    /// [`GroupCommit::wait`] waits for the durability chosen at creation. Callers that must
+    /// order their records (a shard writer applying changes in LSN order) enqueue under their
+    /// own lock and wait outside it, so that their waits share groups.
+    ///
+    /// # Errors
+    /// [`Error::EmptyBatch`], [`Error::RecordTooLarge`] (nothing appended), [`Error::Poisoned`].
+    pub fn enqueue(&self, payloads: &[&[u8]]) -> Result<Ticket> {
         if payloads.is_empty() {
             return Err(Error::EmptyBatch);
         }
@@ -218,8 +242,17 @@ impl<S: Sink> GroupCommit<S> {
             Durability::None if state.pending.len() > self.buffer_bytes_max => Need::Written,
             Durability::None => Need::Enqueued,
         };
-        self.wait_for(state, Lsn(lsn.0 - 1), need)?;
-        Ok(first)
+        Ok(Ticket { first, last: Lsn(lsn.0 - 1), need })
+    }
+
+    /// Waits until the records of `ticket` are as durable as the queue's durability promises
+    /// (this may make this thread the leader that writes a group).
+    ///
+    /// # Errors
+    /// [`Error::Poisoned`]: a group holding, or written before, these records failed.
+    pub fn wait(&self, ticket: Ticket) -> Result<()> {
+        let state = lock(&self.state);
+        self.wait_for(state, ticket.last, ticket.need)
     }
 
     /// Writes and syncs everything appended so far, whatever the durability; returns the last

@@ -58,6 +58,7 @@ mod writer;
 
 pub use durability::Durability;
 pub use error::{Corruption, Error, IoOp, Result};
+pub use group_commit::Ticket;
 pub use limits::{
     BUFFER_BYTES_DEFAULT, PREALLOCATE_BYTES_DEFAULT, RECORD_PAYLOAD_BYTES_MAX,
     SEGMENT_BYTES_DEFAULT,

@@ -7,7 +7,7 @@ use basalt_fs::{File, Fs, SystemFs};
 
 use crate::durability::Durability;
 use crate::error::{Corruption, Error, IoOp, Result};
-use crate::group_commit::{GroupCommit, Stats};
+use crate::group_commit::{GroupCommit, Stats, Ticket};
 use crate::limits::{BUFFER_BYTES_DEFAULT, PREALLOCATE_BYTES_DEFAULT, SEGMENT_BYTES_DEFAULT};
 use crate::reader::{Plan, Reader};
 use crate::recovery::{scan_segment, Scanned};
@@ -133,6 +133,24 @@ impl<F: Fs> Wal<F> {
     /// [`Error::EmptyBatch`] for no payloads.
     pub fn append_batch(&self, payloads: &[&[u8]]) -> Result<Lsn> {
         self.queue.append(payloads)
+    }
+
+    /// Appends records with consecutive LSNs without waiting for them to be durable; pass the
+    /// ticket to [`Wal::wait`]. Records enqueued by one thread in a row are in LSN order, so a
+    /// caller that enqueues under its own lock orders its records by that lock.
+    ///
+    /// # Errors
+    /// As [`Wal::append_batch`].
+    pub fn enqueue(&self, payloads: &[&[u8]]) -> Result<Ticket> {
+        self.queue.enqueue(payloads)
+    }
+
+    /// Waits until the records of `ticket` are as durable as the log's [`Durability`] promises.
+    ///
+    /// # Errors
+    /// [`Error::Poisoned`].
+    pub fn wait(&self, ticket: Ticket) -> Result<()> {
+        self.queue.wait(ticket)
     }
 
     /// Makes every record appended so far durable, whatever the log's durability; returns the

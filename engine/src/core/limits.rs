@@ -1,0 +1,20 @@
+//! Named bounds of the storage core.
+
+/// The longest key: room for DynamoDB's largest partition key (2048 bytes) and sort key (1024
+/// bytes) with their encoding and the hash prefix.
+pub const KEY_BYTES_MAX: usize = 4096;
+
+/// Frozen trees a shard may hold before its writers wait for a flush (backpressure).
+pub(crate) const FROZEN_TREES_MAX: usize = 4;
+
+/// L0 SSTables that trigger a compaction into L1.
+pub(crate) const L0_COMPACTION_TRIGGER: usize = 4;
+
+/// The deepest level.
+pub(crate) const LEVELS_MAX: usize = 7;
+
+/// The bytes a tree entry costs beyond its key and value (node slots, `Arc` headers).
+pub(crate) const TREE_ENTRY_OVERHEAD_BYTES: usize = 64;
+
+const _: () = assert!(KEY_BYTES_MAX <= basalt_sstable::KEY_LEN_MAX);
+const _: () = assert!(KEY_BYTES_MAX < basalt_wal::RECORD_PAYLOAD_BYTES_MAX);

@@ -1,0 +1,251 @@
+//! The model-based check of the storage core: random operations against a [`Core`] and a
+//! `BTreeMap`, every answer compared. Used by the unit tests with fixed seeds and by the fuzz
+//! target `core_ops` with arbitrary bytes.
+//!
+//! Operations: put, delete, batch (puts and deletes across shards), get, forward and backward
+//! ranges, taking a snapshot (checked against a copy of the model when later operations ran),
+//! flush, compaction, and reopen (clean close, or drop without closing: everything acknowledged
+//! must still be there either way).
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::path::Path;
+
+use crate::core::{Batch, Core, Durability, Options, Snapshot};
+
+/// Byte-driven choices: each call takes the next byte, zeros when the input runs out.
+struct Input<'a> {
+    bytes: &'a [u8],
+}
+
+impl Input<'_> {
+    fn byte(&mut self) -> u8 {
+        let (first, rest) = self.bytes.split_first().map_or((0, &[][..]), |(f, r)| (*f, r));
+        self.bytes = rest;
+        first
+    }
+
+    fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// A key from a small space that spans every shard: a prefix byte (which routes it) and a
+    /// suffix byte.
+    fn key(&mut self) -> Vec<u8> {
+        const PREFIXES: [u8; 6] = [0x00, 0x3f, 0x40, 0x80, 0xbf, 0xff];
+        let prefix = PREFIXES[usize::from(self.byte()) % PREFIXES.len()];
+        let suffix = self.byte() % 24;
+        if suffix % 5 == 0 {
+            vec![prefix]
+        } else {
+            vec![prefix, 0, suffix]
+        }
+    }
+
+    fn value(&mut self, counter: u64) -> Vec<u8> {
+        let size = match self.byte() % 8 {
+            0 => 0,
+            7 => 3000,
+            n => usize::from(n) * 20,
+        };
+        let mut value = counter.to_le_bytes().to_vec();
+        value.resize(size.max(8), (counter % 251) as u8);
+        value
+    }
+
+    fn bound(&mut self) -> Bound<Vec<u8>> {
+        match self.byte() % 3 {
+            0 => Bound::Unbounded,
+            1 => Bound::Included(self.key()),
+            _ => Bound::Excluded(self.key()),
+        }
+    }
+}
+
+type Model = BTreeMap<Vec<u8>, Vec<u8>>;
+
+fn options(background: bool) -> Options {
+    Options {
+        durability: Durability::Buffered,
+        shards: 4,
+        memory_budget_bytes: 64 << 10,
+        table_target_bytes: 8 << 10,
+        level_base_bytes: 16 << 10,
+        wal_segment_bytes: 32 << 10,
+        background,
+    }
+}
+
+/// Runs the operations `bytes` describe against a store in `dir` (which must be empty) and a
+/// model, panicking at the first disagreement.
+///
+/// # Panics
+/// On any disagreement or error.
+pub fn run(bytes: &[u8], dir: &Path) {
+    let mut input = Input { bytes };
+    let background = input.byte() % 2 == 1;
+    let mut core = Some(Core::open(dir, options(background)).expect("open"));
+    let mut model = Model::new();
+    let mut snapshots: Vec<(Snapshot, Model)> = Vec::new();
+    let mut counter = 0u64;
+    while !input.is_empty() {
+        counter += 1;
+        let store = core.as_ref().expect("store is open");
+        match input.byte() % 16 {
+            0..=3 => {
+                let (key, value) = (input.key(), input.value(counter));
+                store.put(&key, &value).expect("put");
+                model.insert(key, value);
+            }
+            4 | 5 => {
+                let key = input.key();
+                store.delete(&key).expect("delete");
+                model.remove(&key);
+            }
+            6 | 7 => batch(&mut input, store, &mut model, counter),
+            8 => {
+                let key = input.key();
+                let got = store.get(&key).expect("get").map(|v| v.to_vec());
+                assert_eq!(got, model.get(&key).cloned(), "get {key:?}");
+            }
+            9 | 10 => check_range(&mut input, &store.snapshot(), &model),
+            11 => {
+                if snapshots.len() == 3 {
+                    snapshots.remove(0);
+                }
+                snapshots.push((store.snapshot(), model.clone()));
+            }
+            12 => {
+                if let Some((snapshot, frozen_model)) = snapshots.first() {
+                    check_range(&mut input, snapshot, frozen_model);
+                }
+            }
+            13 => store.flush().expect("flush"),
+            14 => store.compact().expect("compact"),
+            _ => {
+                let store = core.take().expect("store is open");
+                if input.byte() % 2 == 0 {
+                    store.close().expect("close");
+                } else {
+                    drop(store);
+                }
+                core = Some(Core::open(dir, options(background)).expect("reopen"));
+            }
+        }
+        #[cfg(any(test, feature = "verify"))]
+        core.as_ref().expect("store is open").check_invariants();
+    }
+    let store = core.take().expect("store is open");
+    if std::env::var_os("BASALT_MODEL_DEBUG").is_some() {
+        eprintln!("{:?} model={}", store.stats(), model.len());
+    }
+    check_all(&store.snapshot(), &model);
+    for (snapshot, frozen_model) in &snapshots {
+        check_all(snapshot, frozen_model);
+    }
+    drop(snapshots);
+    store.close().expect("final close");
+    let store = Core::open(dir, options(background)).expect("final reopen");
+    check_all(&store.snapshot(), &model);
+}
+
+fn batch(input: &mut Input<'_>, store: &Core, model: &mut Model, counter: u64) {
+    let mut batch = Batch::new();
+    let mut changes = Vec::new();
+    for _ in 0..=input.byte() % 6 {
+        let key = input.key();
+        if input.byte() % 3 == 0 {
+            batch.delete(&key);
+            changes.push((key, None));
+        } else {
+            let value = input.value(counter);
+            batch.put(&key, &value);
+            changes.push((key, Some(value)));
+        }
+    }
+    store.write(batch).expect("batch");
+    for (key, value) in changes {
+        match value {
+            Some(value) => model.insert(key, value),
+            None => model.remove(&key),
+        };
+    }
+}
+
+fn check_range(input: &mut Input<'_>, snapshot: &Snapshot, model: &Model) {
+    let (start, end) = (input.bound(), input.bound());
+    let inverted = match (&start, &end) {
+        (Bound::Included(s), Bound::Included(e)) => s > e,
+        (Bound::Included(s) | Bound::Excluded(s), Bound::Included(e) | Bound::Excluded(e)) => {
+            s >= e
+        }
+        _ => false,
+    };
+    let expected: Vec<(Vec<u8>, Vec<u8>)> = if inverted {
+        Vec::new()
+    } else {
+        model.range((start.clone(), end.clone())).map(|(k, v)| (k.clone(), v.clone())).collect()
+    };
+    let bounds = (as_ref(&start), as_ref(&end));
+    let reverse = input.byte() % 2 == 1;
+    let got: Vec<(Vec<u8>, Vec<u8>)> = if reverse {
+        snapshot
+            .range_rev(bounds)
+            .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())))
+            .collect::<Result<_, _>>()
+    } else {
+        snapshot
+            .range(bounds)
+            .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())))
+            .collect::<Result<_, _>>()
+    }
+    .expect("range");
+    let expected: Vec<_> = if reverse { expected.into_iter().rev().collect() } else { expected };
+    assert_eq!(got, expected, "range {start:?}..{end:?} reverse={reverse}");
+}
+
+fn check_all(snapshot: &Snapshot, model: &Model) {
+    let got: Vec<(Vec<u8>, Vec<u8>)> = snapshot
+        .range(..)
+        .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())))
+        .collect::<Result<_, _>>()
+        .expect("full scan");
+    let expected: Vec<_> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    assert_eq!(got.len(), expected.len(), "entry count");
+    assert_eq!(got, expected, "full contents");
+    for (key, value) in model {
+        assert_eq!(
+            snapshot.get(key).expect("get").as_deref(),
+            Some(value.as_slice()),
+            "get {key:?}"
+        );
+    }
+}
+
+fn as_ref(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match bound {
+        Bound::Included(key) => Bound::Included(key),
+        Bound::Excluded(key) => Bound::Excluded(key),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn seeded_runs_agree_with_the_model() {
+        let seeds: u64 =
+            std::env::var("BASALT_MODEL_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(24);
+        for seed in 0..seeds {
+            let mut rng = SmallRng::seed_from_u64(seed);
+            let len = rng.gen_range(200..3000);
+            let bytes: Vec<u8> = (0..len).map(|_| rng.gen()).collect();
+            let dir = tempfile::tempdir().expect("tempdir");
+            let result = std::panic::catch_unwind(|| super::run(&bytes, dir.path()));
+            assert!(result.is_ok(), "seed {seed} failed");
+        }
+    }
+}

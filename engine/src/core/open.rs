@@ -1,0 +1,154 @@
+//! Opening a store: manifest, then SSTables, then the log replayed from the oldest unflushed
+//! change (`docs/core.md`, "Recovery").
+
+use std::path::Path;
+
+use basalt_fs::Fs;
+use basalt_wal::{Lsn, Wal};
+
+use crate::core::batch;
+use crate::core::error::{io_error, Error, Result};
+use crate::core::manifest::{self, Manifest};
+use crate::core::options::Options;
+use crate::core::shard::Shard;
+use crate::core::store::Inner;
+use crate::core::table_file::{self, TABLES_DIR};
+use crate::core::version::Levels;
+
+/// The log's directory inside a store directory.
+const WAL_DIR: &str = "wal";
+
+impl<F: Fs> Inner<F> {
+    pub(crate) fn open(fs: F, dir: &Path, options: Options) -> Result<Inner<F>> {
+        assert!(options.shards > 0, "a store needs at least one shard");
+        let tables = dir.join(TABLES_DIR);
+        fs.create_dir_all(&tables).map_err(io_error("create directory", &tables))?;
+        fs.sync_dir(dir).map_err(io_error("sync directory", dir))?;
+        let manifest = match manifest::read(&fs, dir)? {
+            Some(manifest) => manifest,
+            None => create(&fs, dir, &options)?,
+        };
+        remove_orphans(&fs, dir, &manifest)?;
+        let freeze_bytes = options.freeze_bytes(manifest.shard_count());
+        let mut shards = Vec::with_capacity(manifest.shards.len());
+        for meta in &manifest.shards {
+            let mut levels = Levels::default();
+            for level in &meta.levels {
+                let tables =
+                    level.iter().map(|&t| table_file::open(&fs, dir, t).map(std::sync::Arc::new));
+                levels.levels.push(tables.collect::<Result<_>>()?);
+            }
+            levels.check().map_err(|what| Error::Corrupt {
+                path: dir.join(manifest::FILE_NAME),
+                offset: 0,
+                what,
+            })?;
+            shards.push(Shard::new(levels, meta.flushed_lsn, freeze_bytes));
+        }
+        let wal_options = basalt_wal::Options {
+            durability: options.durability,
+            segment_bytes_max: options.wal_segment_bytes,
+            ..basalt_wal::Options::default()
+        };
+        let (wal, recovery) = Wal::open_with(fs.clone(), dir.join(WAL_DIR), wal_options)?;
+        if let Some(shard) = manifest.shards.iter().find(|s| s.flushed_lsn >= recovery.next_lsn) {
+            return Err(Error::Incompatible(format!(
+                "the manifest says LSN {} is flushed, but the log ends before LSN {}",
+                shard.flushed_lsn.0, recovery.next_lsn.0
+            )));
+        }
+        let inner = Inner::new(fs, dir.to_path_buf(), options, wal, shards.into(), manifest);
+        inner.replay()?;
+        Ok(inner)
+    }
+
+    /// Applies the log's records that some shard has not flushed.
+    fn replay(&self) -> Result<()> {
+        let from = self.wal.oldest_lsn();
+        let mut last = vec![Lsn::ZERO; self.shards.len()];
+        for record in self.wal.read_from(from)? {
+            let record = record?;
+            let ops = batch::decode(&record.payload).map_err(|what| Error::Corrupt {
+                path: self.dir.join(WAL_DIR),
+                offset: 0,
+                what: format!("record {} holds a malformed batch: {what}", record.lsn.0),
+            })?;
+            for op in &ops {
+                let index = self.route(op.key).index();
+                let shard = &self.shards[index];
+                let mut state = shard.lock();
+                if record.lsn > state.flushed_lsn {
+                    state.apply(op, record.lsn);
+                    last[index] = record.lsn;
+                }
+            }
+            for (index, lsn) in last.iter().enumerate() {
+                if *lsn == record.lsn {
+                    self.replayed(index, record.lsn)?;
+                }
+            }
+        }
+        for (index, shard) in self.shards.iter().enumerate() {
+            shard.lock().publish_recovered(last[index], shard);
+        }
+        Ok(())
+    }
+
+    /// After a replayed record touched shard `index`: a shard past its budget freezes, and one
+    /// with too many frozen trees flushes now, so replaying a long log needs bounded memory.
+    fn replayed(&self, index: usize, lsn: Lsn) -> Result<()> {
+        let shard = &self.shards[index];
+        let frozen = {
+            let mut state = shard.lock();
+            state.mark_applied(lsn);
+            if state.freeze_due() {
+                state.publish_recovered(lsn, shard);
+            }
+            state.frozen.len()
+        };
+        if frozen >= crate::core::limits::FROZEN_TREES_MAX {
+            self.flush_shard(index)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes the manifest of a new store.
+fn create<F: Fs>(fs: &F, dir: &Path, options: &Options) -> Result<Manifest> {
+    let wal = dir.join(WAL_DIR);
+    let has_log = fs.read_dir(&wal).map(|entries| !entries.is_empty()).unwrap_or(false);
+    if has_log {
+        return Err(Error::Incompatible(format!(
+            "{} holds a log but no {}: not a store, or its manifest was deleted",
+            dir.display(),
+            manifest::FILE_NAME
+        )));
+    }
+    let manifest = Manifest::new(options.shards);
+    manifest::write(fs, dir, &manifest)?;
+    Ok(manifest)
+}
+
+/// Deletes SSTables the manifest does not name (a crash between writing one and recording it)
+/// and unfinished temporary files.
+fn remove_orphans<F: Fs>(fs: &F, dir: &Path, manifest: &Manifest) -> Result<()> {
+    let tables = dir.join(TABLES_DIR);
+    let listed: std::collections::HashSet<u64> =
+        manifest.shards.iter().flat_map(|s| s.levels.iter().flatten()).map(|t| t.id).collect();
+    let mut removed = false;
+    for path in fs.read_dir(&tables).map_err(io_error("list", &tables))? {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let orphan = match table_file::parse_name(name) {
+            Some(id) => !listed.contains(&id),
+            None => name.ends_with(".sst.tmp"),
+        };
+        if orphan {
+            fs.remove_file(&path).map_err(io_error("remove", &path))?;
+            removed = true;
+        }
+    }
+    if removed {
+        fs.sync_dir(&tables).map_err(io_error("sync directory", &tables))?;
+    }
+    Ok(())
+}

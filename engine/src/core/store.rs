@@ -1,0 +1,445 @@
+//! `Core`: the storage core's handle, and its write and read paths.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
+use std::thread::JoinHandle;
+
+use basalt_fs::{Fs, SystemFs};
+use basalt_wal::{Durability, Lsn, Wal};
+
+use crate::core::batch::{self, Batch};
+use crate::core::bytes::Bytes;
+use crate::core::error::{Error, Result};
+use crate::core::manifest::Manifest;
+use crate::core::options::Options;
+use crate::core::route::ShardId;
+use crate::core::shard::Shard;
+use crate::core::snapshot::Snapshot;
+use crate::core::version::TableFile;
+use crate::sync;
+
+/// A sharded, durable, ordered key-value store: the storage core under Basalt's DynamoDB layer.
+///
+/// Keys are byte strings ordered bytewise; the first eight bytes pick the key's shard
+/// ([`ShardId::of`]), so callers put a hash there to spread load. Every write goes through the
+/// write-ahead log and becomes visible, to every reader, only once it is as durable as the
+/// store's [`Durability`] promises; a [`Batch`] is atomic and becomes visible at once in every
+/// shard it touches. Reads never take a lock and never wait for writers. `docs/core.md`
+/// describes the design and the files.
+///
+/// # Concurrency
+/// `Core` is `Send + Sync`; share it with `Arc`. Writes to different shards proceed in
+/// parallel and meet only in the log's group commit; writes to one shard are applied one at a
+/// time but wait for the disk together.
+///
+/// # Example
+/// ```
+/// use basalt::core::{Batch, Core, Options};
+///
+/// let dir = tempfile::tempdir()?;
+/// let core = Core::open(dir.path(), Options::default())?;
+/// core.put(b"key-0001", b"hello")?;
+/// let mut batch = Batch::new();
+/// batch.put(b"key-0002", b"world").delete(b"key-0001");
+/// core.write(batch)?;
+/// assert_eq!(core.get(b"key-0001")?, None);
+/// let all: Vec<_> = core.snapshot().range(..).collect::<Result<_, _>>()?;
+/// assert_eq!(all.len(), 1);
+/// core.close()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Core<F: Fs = SystemFs> {
+    inner: Arc<Inner<F>>,
+    worker: Option<JoinHandle<()>>,
+}
+
+/// The state shared with the background worker.
+pub(crate) struct Inner<F: Fs> {
+    pub(crate) fs: F,
+    pub(crate) dir: PathBuf,
+    pub(crate) options: Options,
+    pub(crate) wal: Wal<F>,
+    pub(crate) shards: Box<[Shard]>,
+    /// The manifest as last written; changed only under `maintenance`.
+    pub(crate) manifest: Mutex<Manifest>,
+    /// Serializes flushes and compactions.
+    pub(crate) maintenance: Mutex<()>,
+    /// SSTables no version lists any more, removed once no snapshot maps them.
+    pub(crate) graveyard: Mutex<Vec<Arc<TableFile>>>,
+    pub(crate) poisoned: OnceLock<Arc<Error>>,
+    /// The multi-shard publication seqlock: odd while a multi-shard write is being published.
+    txn_seq: AtomicU64,
+    txn_lock: Mutex<()>,
+    pub(crate) jobs: Mutex<Jobs>,
+    pub(crate) jobs_ready: Condvar,
+}
+
+/// Background work that is due.
+#[derive(Default)]
+pub(crate) struct Jobs {
+    pub(crate) flush: std::collections::BTreeSet<usize>,
+    pub(crate) compact: std::collections::BTreeSet<usize>,
+    pub(crate) stop: bool,
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Core<SystemFs> {
+    /// Opens (creating if needed) the store in `dir`, on the system's file layer.
+    ///
+    /// # Errors
+    /// I/O errors; [`Error::Corrupt`] or a log or SSTable error naming damaged bytes;
+    /// [`Error::Incompatible`].
+    pub fn open(dir: impl AsRef<Path>, options: Options) -> Result<Core<SystemFs>> {
+        Core::open_with(SystemFs::default(), dir, options)
+    }
+}
+
+impl<F: Fs> Core<F> {
+    /// As [`Core::open`], on the file layer `fs`.
+    ///
+    /// # Errors
+    /// As [`Core::open`].
+    pub fn open_with(fs: F, dir: impl AsRef<Path>, options: Options) -> Result<Core<F>> {
+        let inner = Arc::new(Inner::open(fs, dir.as_ref(), options)?);
+        let worker = inner.options.background.then(|| Inner::spawn_worker(&inner)).transpose()?;
+        inner.schedule_due_work();
+        Ok(Core { inner, worker })
+    }
+
+    /// Sets `key` to `value`; returns the write's LSN once it is durable and visible.
+    ///
+    /// # Errors
+    /// As [`Core::write`].
+    pub fn put(&self, key: &[u8], value: &[u8]) -> Result<Lsn> {
+        let mut batch = Batch::new();
+        batch.put(key, value);
+        self.write(batch)
+    }
+
+    /// Deletes `key` (a missing key is not an error); returns the write's LSN.
+    ///
+    /// # Errors
+    /// As [`Core::write`].
+    pub fn delete(&self, key: &[u8]) -> Result<Lsn> {
+        let mut batch = Batch::new();
+        batch.delete(key);
+        self.write(batch)
+    }
+
+    /// Applies `batch` atomically: one log record, made visible in every shard it touches at
+    /// once. Returns its LSN once it is as durable as the store's durability promises.
+    ///
+    /// # Errors
+    /// Invalid batches ([`Error::EmptyBatch`], [`Error::EmptyKey`], [`Error::KeyTooLarge`],
+    /// [`Error::BatchTooLarge`]) change nothing. A log failure poisons the store: this and every
+    /// later write fail ([`Error::Wal`], [`Error::Poisoned`]); reopen to recover.
+    pub fn write(&self, batch: Batch) -> Result<Lsn> {
+        self.inner.write(batch)
+    }
+
+    /// The value of `key`, or `None`: the newest durable write, from the published version.
+    ///
+    /// # Errors
+    /// A damaged SSTable block.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Bytes>> {
+        let shard = &self.inner.shards[self.inner.route(key).index()];
+        shard.version().get(key)
+    }
+
+    /// A consistent view of the whole store as of now, unaffected by later writes, flushes and
+    /// compactions; cheap to take. It pins the memory and SSTables it reads until dropped, so
+    /// hold it no longer than needed.
+    pub fn snapshot(&self) -> Snapshot {
+        self.inner.snapshot()
+    }
+
+    /// Freezes every shard's live tree and writes all frozen trees to SSTables, then deletes
+    /// the log segments no longer needed.
+    ///
+    /// # Errors
+    /// I/O errors, which poison the store.
+    pub fn flush(&self) -> Result<()> {
+        self.inner.check_poisoned()?;
+        for index in 0..self.inner.shards.len() {
+            self.inner.shards[index].freeze_now();
+        }
+        self.inner.guard(|inner| inner.flush_all())
+    }
+
+    /// Merges every shard's SSTables into one sorted run, dropping overwritten versions and
+    /// tombstones.
+    ///
+    /// # Errors
+    /// I/O and SSTable errors, which poison the store.
+    pub fn compact(&self) -> Result<()> {
+        self.inner.check_poisoned()?;
+        self.inner.guard(|inner| {
+            for index in 0..inner.shards.len() {
+                inner.compact_shard(index, true)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Flushes everything (so the next open replays no log), stops background work and closes
+    /// the log.
+    ///
+    /// # Errors
+    /// As [`Core::flush`]; [`Error::Poisoned`] if the store failed earlier (nothing more is
+    /// written; what was durable stays so).
+    pub fn close(mut self) -> Result<()> {
+        self.stop_worker();
+        self.flush()?;
+        self.inner.reap_graveyard()?;
+        let inner = self.inner.clone();
+        drop(self);
+        let inner = Arc::try_unwrap(inner).map_err(|_| Error::Closed)?;
+        inner.wal.close()?;
+        Ok(())
+    }
+
+    /// Figures for tests and monitoring.
+    pub fn stats(&self) -> Stats {
+        self.inner.stats()
+    }
+
+    /// The number of shards (fixed when the store was created).
+    pub fn shard_count(&self) -> u16 {
+        self.inner.shard_count()
+    }
+
+    /// The store's directory.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// Checks every shard's version invariants (levels sorted and disjoint, trees valid).
+    ///
+    /// # Panics
+    /// On a violation.
+    #[cfg(any(test, feature = "verify"))]
+    pub fn check_invariants(&self) {
+        for (index, shard) in self.inner.shards.iter().enumerate() {
+            let version = shard.version();
+            version.live.check_invariants();
+            for frozen in version.frozen.iter() {
+                frozen.tree.check_invariants();
+                assert!(frozen.max_lsn <= version.visible_lsn, "shard {index}: frozen tree ahead");
+            }
+            if let Err(problem) = version.levels.check() {
+                panic!("shard {index}: {problem}");
+            }
+        }
+    }
+
+    fn stop_worker(&mut self) {
+        lock(&self.inner.jobs).stop = true;
+        self.inner.jobs_ready.notify_all();
+        if let Some(worker) = self.worker.take() {
+            // A panicking worker has already poisoned the store; nothing more to report here.
+            let _ = worker.join();
+        }
+    }
+}
+
+impl<F: Fs> Drop for Core<F> {
+    fn drop(&mut self) {
+        self.stop_worker();
+    }
+}
+
+impl<F: Fs> std::fmt::Debug for Core<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core")
+            .field("dir", &self.inner.dir)
+            .field("shards", &self.shard_count())
+            .finish()
+    }
+}
+
+/// Figures about a store, for tests and monitoring.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Entries in live trees (including tombstones).
+    pub live_entries: usize,
+    /// Frozen trees waiting to be flushed.
+    pub frozen_trees: usize,
+    /// Estimated bytes of frozen trees.
+    pub memory_bytes: usize,
+    /// SSTables per level, summed over shards.
+    pub tables_per_level: Vec<usize>,
+    /// Bytes of all SSTables.
+    pub table_bytes: u64,
+    /// Log segment files.
+    pub log_segments: usize,
+    /// The highest LSN any shard has published.
+    pub published_lsn: Lsn,
+}
+
+impl<F: Fs> Inner<F> {
+    pub(crate) fn new(
+        fs: F,
+        dir: PathBuf,
+        options: Options,
+        wal: Wal<F>,
+        shards: Box<[Shard]>,
+        manifest: Manifest,
+    ) -> Inner<F> {
+        Inner {
+            fs,
+            dir,
+            options,
+            wal,
+            shards,
+            manifest: Mutex::new(manifest),
+            maintenance: Mutex::new(()),
+            graveyard: Mutex::new(Vec::new()),
+            poisoned: OnceLock::new(),
+            txn_seq: AtomicU64::new(0),
+            txn_lock: Mutex::new(()),
+            jobs: Mutex::new(Jobs::default()),
+            jobs_ready: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn shard_count(&self) -> u16 {
+        u16::try_from(self.shards.len()).expect("shard count fits u16 by construction")
+    }
+
+    pub(crate) fn route(&self, key: &[u8]) -> ShardId {
+        ShardId::of(key, self.shard_count())
+    }
+
+    pub(crate) fn check_poisoned(&self) -> Result<()> {
+        match self.poisoned.get() {
+            Some(cause) => Err(Error::Poisoned { cause: cause.clone() }),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `work`; a failure poisons the store.
+    pub(crate) fn guard(&self, work: impl FnOnce(&Self) -> Result<()>) -> Result<()> {
+        work(self).inspect_err(|error| self.poison(error))
+    }
+
+    pub(crate) fn poison(&self, error: &Error) {
+        let cause = match error {
+            Error::Poisoned { cause } => cause.clone(),
+            other => Arc::new(Error::Incompatible(other.to_string())),
+        };
+        let _ = self.poisoned.set(cause);
+    }
+
+    fn write(&self, batch: Batch) -> Result<Lsn> {
+        self.check_poisoned()?;
+        let payload = batch.into_payload()?;
+        let ops = batch::decode(&payload).expect("a batch's own payload decodes");
+        let mut touched: Vec<ShardId> = ops.iter().map(|op| self.route(op.key)).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let multi = touched.len() > 1;
+        let stall = self.options.background;
+        // Writer locks in ascending shard order: two multi-shard writes cannot deadlock.
+        let gave_up = || self.poisoned.get().is_some();
+        let mut states: Vec<_> = touched
+            .iter()
+            .map(|id| self.shards[id.index()].lock_for_write(stall, gave_up))
+            .collect();
+        self.check_poisoned()?;
+        let ticket = self.wal.enqueue(&[&payload])?;
+        let lsn = ticket.first;
+        for op in &ops {
+            let at =
+                touched.binary_search(&self.route(op.key)).expect("every op's shard is touched");
+            states[at].apply(op, lsn);
+        }
+        for state in &mut states {
+            state.seal(lsn, multi);
+        }
+        drop(states);
+        if let Err(error) = self.wal.wait(ticket) {
+            let error = Error::from(error);
+            self.poison(&error);
+            for id in &touched {
+                self.shards[id.index()].discard_unpublished();
+            }
+            return Err(error);
+        }
+        self.publish(&touched, lsn);
+        Ok(lsn)
+    }
+
+    fn publish(&self, touched: &[ShardId], lsn: Lsn) {
+        let froze: Vec<usize> = if let [only] = touched {
+            let shard = &self.shards[only.index()];
+            if shard.publish_single(lsn) {
+                vec![only.index()]
+            } else {
+                vec![]
+            }
+        } else {
+            for id in touched {
+                self.shards[id.index()].drain_before(lsn);
+            }
+            let _txn = lock(&self.txn_lock);
+            // ORDERING: SeqCst, paired with the SeqCst loads in `snapshot` and the SeqCst
+            // pointer operations of the version cells: a snapshot that reads the same even
+            // value before and after loading the cells saw no multi-shard publication midway.
+            self.txn_seq.fetch_add(1, Ordering::SeqCst);
+            let froze = touched
+                .iter()
+                .filter(|id| self.shards[id.index()].publish_multi(lsn))
+                .map(|id| id.index())
+                .collect();
+            // ORDERING: SeqCst, as above.
+            self.txn_seq.fetch_add(1, Ordering::SeqCst);
+            froze
+        };
+        if !froze.is_empty() {
+            self.schedule_flush(&froze);
+        }
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        loop {
+            // ORDERING: SeqCst, see `publish`.
+            let before = self.txn_seq.load(Ordering::SeqCst);
+            if before % 2 == 1 {
+                std::thread::yield_now();
+                continue;
+            }
+            let versions: Vec<sync::Arc<_>> = self.shards.iter().map(Shard::version).collect();
+            // ORDERING: SeqCst, see `publish`.
+            if self.txn_seq.load(Ordering::SeqCst) == before {
+                return Snapshot::new(versions);
+            }
+        }
+    }
+
+    fn stats(&self) -> Stats {
+        let mut stats = Stats { log_segments: self.wal.segment_count(), ..Stats::default() };
+        for shard in self.shards.iter() {
+            let version = shard.version();
+            stats.published_lsn = stats.published_lsn.max(version.visible_lsn);
+            stats.live_entries += version.live.len();
+            stats.frozen_trees += version.frozen.len();
+            stats.memory_bytes += version.frozen.iter().map(|f| f.bytes).sum::<usize>();
+            for (level, table) in version.levels.tables() {
+                if stats.tables_per_level.len() <= level {
+                    stats.tables_per_level.resize(level + 1, 0);
+                }
+                stats.tables_per_level[level] += 1;
+                stats.table_bytes += table.len_bytes();
+            }
+        }
+        stats
+    }
+
+    pub(crate) fn durability(&self) -> Durability {
+        self.options.durability
+    }
+}
