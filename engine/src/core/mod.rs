@@ -28,11 +28,11 @@ mod bytes;
 mod cell;
 mod compaction;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzz;
 mod limits;
 mod maintenance;
 mod manifest;
-#[cfg(any(test, feature = "fuzzing"))]
-pub mod model;
 mod open;
 mod options;
 mod route;

@@ -102,19 +102,27 @@ impl Shard {
 
     /// Takes the writer lock for a new write, first waiting while a freeze is due or, when
     /// `stall` is set, while the shard holds too many frozen trees (backpressure until the
-    /// background flush catches up).
-    /// `gave_up` ends the wait for the background flush (the store is poisoned).
+    /// background flush catches up). `gave_up` ends the wait for the background flush (the
+    /// store is poisoned).
+    ///
+    /// IMPORTANT: never wait here while holding another shard's writer lock: the flush being
+    /// waited for may need that lock. Multi-shard writes wait with [`Shard::wait_writable`]
+    /// first, holding nothing, then lock with [`Shard::lock`] and check [`WriterState::writable`].
     pub(crate) fn lock_for_write(
         &self,
         stall: bool,
         gave_up: impl Fn() -> bool,
     ) -> MutexGuard<'_, WriterState> {
         let mut state = self.lock();
-        while state.freeze_wanted || (stall && state.frozen.len() >= FROZEN_TREES_MAX && !gave_up())
-        {
+        while !state.writable(stall, &gave_up) {
             state = self.wait(state);
         }
         state
+    }
+
+    /// Waits until a write could proceed (see [`Shard::lock_for_write`]), then lets go.
+    pub(crate) fn wait_writable(&self, stall: bool, gave_up: impl Fn() -> bool) {
+        drop(self.lock_for_write(stall, gave_up));
     }
 
     fn wait<'a>(&self, state: MutexGuard<'a, WriterState>) -> MutexGuard<'a, WriterState> {
@@ -214,6 +222,12 @@ impl Shard {
 }
 
 impl WriterState {
+    /// Whether a new write may be applied now: no freeze is due, and (under `stall`) the frozen
+    /// trees are below their bound or the store has `gave_up`.
+    pub(crate) fn writable(&self, stall: bool, gave_up: impl Fn() -> bool) -> bool {
+        !(self.freeze_wanted || (stall && self.frozen.len() >= FROZEN_TREES_MAX && !gave_up()))
+    }
+
     /// Applies one operation of the write with LSN `lsn` to the working tree.
     pub(crate) fn apply(&mut self, op: &Op<'_>, lsn: Lsn) {
         assert!(lsn > self.last_applied, "LSN {lsn:?} applied after {:?}", self.last_applied);

@@ -14,7 +14,7 @@ use crate::core::error::{Error, Result};
 use crate::core::manifest::Manifest;
 use crate::core::options::Options;
 use crate::core::route::ShardId;
-use crate::core::shard::Shard;
+use crate::core::shard::{Shard, WriterState};
 use crate::core::snapshot::Snapshot;
 use crate::core::version::TableFile;
 use crate::sync;
@@ -342,13 +342,7 @@ impl<F: Fs> Inner<F> {
         touched.sort_unstable();
         touched.dedup();
         let multi = touched.len() > 1;
-        let stall = self.options.background;
-        // Writer locks in ascending shard order: two multi-shard writes cannot deadlock.
-        let gave_up = || self.poisoned.get().is_some();
-        let mut states: Vec<_> = touched
-            .iter()
-            .map(|id| self.shards[id.index()].lock_for_write(stall, gave_up))
-            .collect();
+        let mut states = self.lock_writers(&touched);
         self.check_poisoned()?;
         let ticket = self.wal.enqueue(&[&payload])?;
         let lsn = ticket.first;
@@ -371,6 +365,25 @@ impl<F: Fs> Inner<F> {
         }
         self.publish(&touched, lsn);
         Ok(lsn)
+    }
+
+    /// Takes the writer locks of `touched` (ascending, so two multi-shard writes cannot
+    /// deadlock), each shard ready for a write. Backpressure waits happen holding no lock.
+    fn lock_writers(&self, touched: &[ShardId]) -> Vec<std::sync::MutexGuard<'_, WriterState>> {
+        let stall = self.options.background;
+        let gave_up = || self.poisoned.get().is_some();
+        if let [only] = touched {
+            return vec![self.shards[only.index()].lock_for_write(stall, gave_up)];
+        }
+        loop {
+            for id in touched {
+                self.shards[id.index()].wait_writable(stall, gave_up);
+            }
+            let states: Vec<_> = touched.iter().map(|id| self.shards[id.index()].lock()).collect();
+            if states.iter().all(|state| state.writable(stall, gave_up)) {
+                return states;
+            }
+        }
     }
 
     fn publish(&self, touched: &[ShardId], lsn: Lsn) {
