@@ -58,6 +58,7 @@ impl<T> VersionCell<T> {
         // the pointer" against "writer swaps, writer reads the counter", so either this load
         // sees the new pointer or the writer sees this announcement (the store-buffering
         // pattern; SeqCst fences are what forbid both missing each other).
+        // ORDERING: (the increment and the fence, as above)
         self.readers[phase].fetch_add(1, Ordering::Relaxed);
         fence(Ordering::SeqCst);
         // ORDERING: Acquire pairs with the Release half of the writer's swap, so the version's

@@ -160,9 +160,6 @@ pub fn run(bytes: &[u8], dir: &Path) {
         core.as_ref().expect("store is open").check_invariants();
     }
     let store = core.take().expect("store is open");
-    if std::env::var_os("BASALT_MODEL_DEBUG").is_some() {
-        eprintln!("{:?} model={}", store.stats(), model.len());
-    }
     check_all(&store.snapshot(), &model);
     for (snapshot, frozen_model) in &snapshots {
         check_all(snapshot, frozen_model);

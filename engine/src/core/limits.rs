@@ -13,6 +13,9 @@ pub(crate) const L0_COMPACTION_TRIGGER: usize = 4;
 /// The deepest level.
 pub(crate) const LEVELS_MAX: usize = 7;
 
+/// Log segments past which the shard pinning the oldest one is flushed on purpose.
+pub(crate) const LOG_SEGMENTS_SOFT_MAX: usize = 4;
+
 /// The bytes a tree entry costs beyond its key and value (node slots, `Arc` headers).
 pub(crate) const TREE_ENTRY_OVERHEAD_BYTES: usize = 64;
 

@@ -10,6 +10,7 @@
 //! - compaction: outputs synced and named → manifest synced → one version swap → inputs to
 //!   the graveyard, deleted once no snapshot maps them.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use basalt_fs::Fs;
@@ -18,9 +19,21 @@ use basalt_wal::Durability;
 
 use crate::core::compaction;
 use crate::core::error::{io_error, Result};
+use crate::core::limits::LOG_SEGMENTS_SOFT_MAX;
 use crate::core::store::{lock, Inner};
 use crate::core::table_file::{self, TableSink};
 use crate::core::version::{tree_entry, Levels};
+
+/// A unit of background work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Job {
+    /// Flush the shard's frozen trees.
+    Flush,
+    /// Freeze the shard's live tree and flush it: it pins old log segments.
+    Cold,
+    /// Run the compactions the shard needs.
+    Compact,
+}
 
 impl<F: Fs> Inner<F> {
     /// Flushes every frozen tree of every shard, then deletes obsolete log segments.
@@ -53,6 +66,9 @@ impl<F: Fs> Inner<F> {
                 target_bytes: u64::MAX,
             };
             let outputs = sink.write_all(entries)?;
+            let written: u64 = outputs.iter().map(|(meta, _)| meta.len_bytes).sum();
+            // ORDERING: Relaxed: a statistics counter.
+            self.counters.flushed_bytes.fetch_add(written, Ordering::Relaxed);
             let mut levels: Levels = (*shard.lock().levels).clone();
             if levels.levels.is_empty() {
                 levels.levels.push(Vec::new());
@@ -104,7 +120,11 @@ impl<F: Fs> Inner<F> {
                     next_id: &mut manifest.next_table_id,
                     target_bytes: self.options.table_target_bytes,
                 };
-                sink.write_all(merged)?.into_iter().map(|(_, table)| Arc::new(table)).collect()
+                let outputs = sink.write_all(merged)?;
+                let written: u64 = outputs.iter().map(|(meta, _)| meta.len_bytes).sum();
+                // ORDERING: Relaxed: a statistics counter.
+                self.counters.compacted_bytes.fetch_add(written, Ordering::Relaxed);
+                outputs.into_iter().map(|(_, table)| Arc::new(table)).collect()
             };
             let new_levels = compaction::apply(&levels, &plan, &outputs);
             manifest.seq += 1;
@@ -122,15 +142,26 @@ impl<F: Fs> Inner<F> {
     }
 
     /// Deletes log segments whose records every shard has flushed.
+    ///
+    /// A shard that writes little keeps its live tree, and with it the log, for a long time.
+    /// When the log passes [`LOG_SEGMENTS_SOFT_MAX`] segments, the shard holding the oldest
+    /// unflushed change is frozen and flushed on purpose (a cold-shard flush).
     pub(crate) fn delete_obsolete_log(&self) -> Result<()> {
         // Read the next LSN first: a write that takes an LSN after this point is at or above it.
         let mut needed = self.wal.next_lsn();
-        for shard in self.shards.iter() {
+        let mut pinning = None;
+        for (index, shard) in self.shards.iter().enumerate() {
             if let Some(lsn) = shard.log_needed_from() {
-                needed = needed.min(lsn);
+                if lsn < needed {
+                    (needed, pinning) = (lsn, Some(index));
+                }
             }
         }
         self.wal.delete_below(needed)?;
+        if let Some(index) = pinning.filter(|_| self.wal.segment_count() > LOG_SEGMENTS_SOFT_MAX) {
+            lock(&self.jobs).cold.insert(index);
+            self.jobs_ready.notify_all();
+        }
         Ok(())
     }
 
@@ -191,10 +222,13 @@ impl<F: Fs> Inner<F> {
                         return;
                     }
                     if let Some(index) = jobs.flush.pop_first() {
-                        break (index, true);
+                        break (index, Job::Flush);
+                    }
+                    if let Some(index) = jobs.cold.pop_first() {
+                        break (index, Job::Cold);
                     }
                     if let Some(index) = jobs.compact.pop_first() {
-                        break (index, false);
+                        break (index, Job::Compact);
                     }
                     jobs = self
                         .jobs_ready
@@ -205,16 +239,18 @@ impl<F: Fs> Inner<F> {
             if self.poisoned.get().is_some() {
                 continue;
             }
-            let (index, flush) = job;
-            let result = self.guard(|inner| {
-                if flush {
+            let (index, job) = job;
+            let result = self.guard(|inner| match job {
+                Job::Flush | Job::Cold => {
+                    if job == Job::Cold {
+                        inner.shards[index].freeze_now();
+                    }
                     inner.flush_shard(index)?;
                     inner.delete_obsolete_log()?;
                     lock(&inner.jobs).compact.insert(index);
                     Ok(())
-                } else {
-                    inner.compact_shard(index, false)
                 }
+                Job::Compact => inner.compact_shard(index, false),
             });
             if result.is_err() {
                 // The store is poisoned; writers see it. Wake anyone stalled on this shard.

@@ -73,12 +73,25 @@ pub(crate) struct Inner<F: Fs> {
     txn_lock: Mutex<()>,
     pub(crate) jobs: Mutex<Jobs>,
     pub(crate) jobs_ready: Condvar,
+    pub(crate) counters: Counters,
+}
+
+/// Byte counts for write amplification.
+#[derive(Default)]
+pub(crate) struct Counters {
+    /// Log payload bytes of acknowledged writes.
+    pub(crate) written_bytes: AtomicU64,
+    /// SSTable bytes written by flushes.
+    pub(crate) flushed_bytes: AtomicU64,
+    /// SSTable bytes written by compactions.
+    pub(crate) compacted_bytes: AtomicU64,
 }
 
 /// Background work that is due.
 #[derive(Default)]
 pub(crate) struct Jobs {
     pub(crate) flush: std::collections::BTreeSet<usize>,
+    pub(crate) cold: std::collections::BTreeSet<usize>,
     pub(crate) compact: std::collections::BTreeSet<usize>,
     pub(crate) stop: bool,
 }
@@ -278,6 +291,12 @@ pub struct Stats {
     pub log_segments: usize,
     /// The highest LSN any shard has published.
     pub published_lsn: Lsn,
+    /// Log payload bytes of the writes acknowledged since open.
+    pub written_bytes: u64,
+    /// SSTable bytes written by flushes since open.
+    pub flushed_bytes: u64,
+    /// SSTable bytes written by compactions since open.
+    pub compacted_bytes: u64,
 }
 
 impl<F: Fs> Inner<F> {
@@ -303,6 +322,7 @@ impl<F: Fs> Inner<F> {
             txn_lock: Mutex::new(()),
             jobs: Mutex::new(Jobs::default()),
             jobs_ready: Condvar::new(),
+            counters: Counters::default(),
         }
     }
 
@@ -364,6 +384,8 @@ impl<F: Fs> Inner<F> {
             return Err(error);
         }
         self.publish(&touched, lsn);
+        // ORDERING: Relaxed: a statistics counter.
+        self.counters.written_bytes.fetch_add(payload.len() as u64, Ordering::Relaxed);
         Ok(lsn)
     }
 
@@ -434,7 +456,17 @@ impl<F: Fs> Inner<F> {
     }
 
     fn stats(&self) -> Stats {
-        let mut stats = Stats { log_segments: self.wal.segment_count(), ..Stats::default() };
+        let counters = &self.counters;
+        let mut stats = Stats {
+            log_segments: self.wal.segment_count(),
+            // ORDERING: Relaxed: independent counters, read for reporting only.
+            written_bytes: counters.written_bytes.load(Ordering::Relaxed),
+            // ORDERING: as above.
+            flushed_bytes: counters.flushed_bytes.load(Ordering::Relaxed),
+            // ORDERING: as above.
+            compacted_bytes: counters.compacted_bytes.load(Ordering::Relaxed),
+            ..Stats::default()
+        };
         for shard in self.shards.iter() {
             let version = shard.version();
             stats.published_lsn = stats.published_lsn.max(version.visible_lsn);
