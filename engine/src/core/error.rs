@@ -34,6 +34,14 @@ pub enum Error {
         /// The limit.
         max: usize,
     },
+    /// An [`crate::core::Options`] field is out of range.
+    #[error("invalid option {name}: {reason}")]
+    InvalidOption {
+        /// The field.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The write-ahead log failed (I/O, corruption found at open, poisoned).
     #[error("write-ahead log: {0}")]
     Wal(#[from] basalt_wal::Error),

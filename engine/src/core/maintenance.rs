@@ -147,6 +147,7 @@ impl<F: Fs> Inner<F> {
     /// When the log passes [`LOG_SEGMENTS_SOFT_MAX`] segments, the shard holding the oldest
     /// unflushed change is frozen and flushed on purpose (a cold-shard flush).
     pub(crate) fn delete_obsolete_log(&self) -> Result<()> {
+        let _maintenance = lock(&self.maintenance);
         // Read the next LSN first: a write that takes an LSN after this point is at or above it.
         let mut needed = self.wal.next_lsn();
         let mut pinning = None;
@@ -157,7 +158,16 @@ impl<F: Fs> Inner<F> {
                 }
             }
         }
-        self.wal.delete_below(needed)?;
+        // IMPORTANT: record in the manifest that the log may now start at `needed` before any
+        // segment goes, so that `open` can tell a log we shortened from one that lost records.
+        let mut manifest = lock(&self.manifest).clone();
+        if needed > manifest.log_start && self.wal.segment_count() > 1 {
+            manifest.seq += 1;
+            manifest.log_start = needed;
+            crate::core::manifest::write(&self.fs, &self.dir, &manifest)?;
+            *lock(&self.manifest) = manifest;
+        }
+        self.wal.delete_below(lock(&self.manifest).log_start.min(needed))?;
         if let Some(index) = pinning.filter(|_| self.wal.segment_count() > LOG_SEGMENTS_SOFT_MAX) {
             lock(&self.jobs).cold.insert(index);
             self.jobs_ready.notify_all();
@@ -240,7 +250,8 @@ impl<F: Fs> Inner<F> {
                 continue;
             }
             let (index, job) = job;
-            let result = self.guard(|inner| match job {
+            // On failure `guard` poisons the store and wakes its writers; nothing else to do.
+            let _failed = self.guard(|inner| match job {
                 Job::Flush | Job::Cold => {
                     if job == Job::Cold {
                         inner.shards[index].freeze_now();
@@ -252,10 +263,6 @@ impl<F: Fs> Inner<F> {
                 }
                 Job::Compact => inner.compact_shard(index, false),
             });
-            if result.is_err() {
-                // The store is poisoned; writers see it. Wake anyone stalled on this shard.
-                self.shards[index].install(|_| {});
-            }
         }
     }
 }

@@ -7,7 +7,7 @@
 //! `open`. Byte layout in `docs/core.md`, "Manifest":
 //!
 //! `magic: u64 "BSLTMANI" | format: u32 = 1 | payload_len: u32 | payload_crc: u32 | payload`,
-//! payload `seq: u64 | routing: u8 = 1 | shards: u16 | next_table_id: u64 | per shard:
+//! payload `seq: u64 | routing: u8 = 1 | shards: u16 | next_table_id: u64 | log_start: u64 | per shard:
 //! (flushed_lsn: u64 | levels: u8 | per level: (tables: u32 | per table: (id: u64 | len: u64)))`.
 #![deny(clippy::indexing_slicing)]
 
@@ -52,6 +52,9 @@ pub(crate) struct Manifest {
     /// Increases with every write.
     pub(crate) seq: u64,
     pub(crate) next_table_id: u64,
+    /// The log may have been deleted below this LSN, never at or above it: a log that starts
+    /// later has lost records.
+    pub(crate) log_start: Lsn,
     pub(crate) shards: Vec<ShardMeta>,
 }
 
@@ -60,6 +63,7 @@ impl Manifest {
         Manifest {
             seq: 0,
             next_table_id: 1,
+            log_start: Lsn(1),
             shards: vec![ShardMeta::default(); usize::from(shards)],
         }
     }
@@ -74,6 +78,7 @@ impl Manifest {
         payload.push(ROUTING_PREFIX_RANGES);
         payload.extend_from_slice(&self.shard_count().to_le_bytes());
         payload.extend_from_slice(&self.next_table_id.to_le_bytes());
+        payload.extend_from_slice(&self.log_start.0.to_le_bytes());
         for shard in &self.shards {
             payload.extend_from_slice(&shard.flushed_lsn.0.to_le_bytes());
             payload.push(u8::try_from(shard.levels.len()).expect("at most LEVELS_MAX levels"));
@@ -148,6 +153,7 @@ fn decode_payload(payload: &[u8]) -> std::result::Result<Manifest, (usize, Strin
         return Err((r.offset - 2, "zero shards".into()));
     }
     let next_table_id = r.u64().map_err(truncated)?;
+    let log_start = Lsn(r.u64().map_err(truncated)?);
     let mut shards = Vec::with_capacity(usize::from(shard_count));
     for _ in 0..shard_count {
         let flushed_lsn = Lsn(r.u64().map_err(truncated)?);
@@ -179,7 +185,7 @@ fn decode_payload(payload: &[u8]) -> std::result::Result<Manifest, (usize, Strin
     if r.offset != payload.len() {
         return Err((r.offset, "bytes after the last shard".into()));
     }
-    Ok(Manifest { seq, next_table_id, shards })
+    Ok(Manifest { seq, next_table_id, log_start, shards })
 }
 
 struct Reader<'a> {
@@ -263,6 +269,7 @@ mod tests {
         let mut manifest = Manifest::new(3);
         manifest.seq = 9;
         manifest.next_table_id = 10;
+        manifest.log_start = Lsn(40);
         manifest.shards[1].flushed_lsn = Lsn(77);
         manifest.shards[1].levels = vec![
             vec![TableMeta { id: 9, len_bytes: 100 }, TableMeta { id: 8, len_bytes: 50 }],

@@ -48,7 +48,7 @@ pub use batch::Batch;
 pub use bytes::Bytes;
 pub use error::{Error, Result};
 pub use limits::KEY_BYTES_MAX;
-pub use options::Options;
+pub use options::{Options, SHARDS_MAX};
 pub use route::ShardId;
 pub use snapshot::{Range, Snapshot};
 pub use store::{Core, Stats};

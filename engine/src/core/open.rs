@@ -20,14 +20,22 @@ const WAL_DIR: &str = "wal";
 
 impl<F: Fs> Inner<F> {
     pub(crate) fn open(fs: F, dir: &Path, options: Options) -> Result<Inner<F>> {
-        assert!(options.shards > 0, "a store needs at least one shard");
+        options.validate()?;
         let tables = dir.join(TABLES_DIR);
         fs.create_dir_all(&tables).map_err(io_error("create directory", &tables))?;
         fs.sync_dir(dir).map_err(io_error("sync directory", dir))?;
-        let manifest = match manifest::read(&fs, dir)? {
-            Some(manifest) => manifest,
-            None => create(&fs, dir, &options)?,
+        let (manifest, existed) = match manifest::read(&fs, dir)? {
+            Some(manifest) => (manifest, true),
+            None => (create(&fs, dir, &options)?, false),
         };
+        let wal_dir = dir.join(WAL_DIR);
+        if existed && fs.read_dir(&wal_dir).map_or(true, |entries| entries.is_empty()) {
+            return Err(Error::Corrupt {
+                path: wal_dir,
+                offset: 0,
+                what: "the store's log is missing".into(),
+            });
+        }
         remove_orphans(&fs, dir, &manifest)?;
         let freeze_bytes = options.freeze_bytes(manifest.shard_count());
         let mut shards = Vec::with_capacity(manifest.shards.len());
@@ -50,7 +58,17 @@ impl<F: Fs> Inner<F> {
             segment_bytes_max: options.wal_segment_bytes,
             ..basalt_wal::Options::default()
         };
-        let (wal, recovery) = Wal::open_with(fs.clone(), dir.join(WAL_DIR), wal_options)?;
+        let (wal, recovery) = Wal::open_with(fs.clone(), wal_dir.clone(), wal_options)?;
+        if recovery.oldest_lsn > manifest.log_start {
+            return Err(Error::Corrupt {
+                path: wal_dir,
+                offset: 0,
+                what: format!(
+                    "the log starts at LSN {}, but records from LSN {} on were never flushed",
+                    recovery.oldest_lsn.0, manifest.log_start.0
+                ),
+            });
+        }
         if let Some(shard) = manifest.shards.iter().find(|s| s.flushed_lsn >= recovery.next_lsn) {
             return Err(Error::Incompatible(format!(
                 "the manifest says LSN {} is flushed, but the log ends before LSN {}",

@@ -2,6 +2,14 @@
 
 use basalt_wal::Durability;
 
+use crate::core::error::{Error, Result};
+
+/// The most shards a store may have.
+pub const SHARDS_MAX: u16 = 1024;
+const MEMORY_BUDGET_BYTES_MIN: usize = 64 << 10;
+const TABLE_TARGET_BYTES_MIN: u64 = 4 << 10;
+const WAL_SEGMENT_BYTES_MIN: u64 = 4 << 10;
+
 /// Settings for [`crate::core::Core::open`].
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -44,6 +52,40 @@ impl Default for Options {
 }
 
 impl Options {
+    /// Checks every field against its range.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] naming the first field out of range.
+    pub fn validate(&self) -> Result<()> {
+        let invalid =
+            |name: &'static str, reason: String| Err(Error::InvalidOption { name, reason });
+        if self.shards == 0 || self.shards > SHARDS_MAX {
+            return invalid("shards", format!("{} is not between 1 and {SHARDS_MAX}", self.shards));
+        }
+        if self.memory_budget_bytes < MEMORY_BUDGET_BYTES_MIN {
+            return invalid(
+                "memory_budget_bytes",
+                format!("below the minimum of {MEMORY_BUDGET_BYTES_MIN}"),
+            );
+        }
+        if self.table_target_bytes < TABLE_TARGET_BYTES_MIN {
+            return invalid(
+                "table_target_bytes",
+                format!("below the minimum of {TABLE_TARGET_BYTES_MIN}"),
+            );
+        }
+        if self.level_base_bytes < self.table_target_bytes {
+            return invalid("level_base_bytes", "below table_target_bytes".to_string());
+        }
+        if self.wal_segment_bytes < WAL_SEGMENT_BYTES_MIN {
+            return invalid(
+                "wal_segment_bytes",
+                format!("below the minimum of {WAL_SEGMENT_BYTES_MIN}"),
+            );
+        }
+        Ok(())
+    }
+
     /// The live-tree size at which a shard freezes it.
     pub(crate) fn freeze_bytes(&self, shards: u16) -> usize {
         (self.memory_budget_bytes / (2 * usize::from(shards.max(1)))).max(16 << 10)

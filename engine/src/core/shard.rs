@@ -183,13 +183,21 @@ impl Shard {
         froze
     }
 
-    /// Drops every unpublished root after a log failure; the working tree goes back to the
-    /// published one.
-    pub(crate) fn discard_unpublished(&self) {
+    /// Drops the sealed roots at or after `lsn`, whose log records failed; the working tree goes
+    /// back to the newest root kept. Earlier roots are durable and stay for their writers to
+    /// publish. (No write is applied after a log failure: the log refuses every later record.)
+    pub(crate) fn discard_from(&self, lsn: Lsn) {
         let mut state = self.lock();
-        state.pending.clear();
-        state.working = state.live.to_mut();
+        state.pending.retain(|sealed| sealed.lsn < lsn);
+        let newest = state.pending.back().map_or_else(|| state.live.clone(), |s| s.root.clone());
+        state.working = newest.to_mut();
         state.freeze_wanted = false;
+        self.changed.notify_all();
+    }
+
+    /// Wakes every writer waiting on this shard, to look at the store again.
+    pub(crate) fn wake_all(&self) {
+        let _state = self.lock();
         self.changed.notify_all();
     }
 

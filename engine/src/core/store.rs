@@ -343,15 +343,22 @@ impl<F: Fs> Inner<F> {
 
     /// Runs `work`; a failure poisons the store.
     pub(crate) fn guard(&self, work: impl FnOnce(&Self) -> Result<()>) -> Result<()> {
-        work(self).inspect_err(|error| self.poison(error))
+        work(self).map_err(|error| self.poison(error))
     }
 
-    pub(crate) fn poison(&self, error: &Error) {
+    /// Records `error` as the store's poison (the first one wins), wakes every writer waiting
+    /// on a shard (a stalled writer must not wait for a flush that will never come), and
+    /// returns the error to report.
+    pub(crate) fn poison(&self, error: Error) -> Error {
         let cause = match error {
-            Error::Poisoned { cause } => cause.clone(),
-            other => Arc::new(Error::Incompatible(other.to_string())),
+            Error::Poisoned { cause } => cause,
+            other => Arc::new(other),
         };
-        let _ = self.poisoned.set(cause);
+        let _ = self.poisoned.set(cause.clone());
+        for shard in self.shards.iter() {
+            shard.wake_all();
+        }
+        Error::Poisoned { cause }
     }
 
     fn write(&self, batch: Batch) -> Result<Lsn> {
@@ -376,12 +383,12 @@ impl<F: Fs> Inner<F> {
         }
         drop(states);
         if let Err(error) = self.wal.wait(ticket) {
-            let error = Error::from(error);
-            self.poison(&error);
+            // This record and every later one are lost to the log; earlier ones are durable and
+            // their writers publish them. Drop the roots from this LSN on.
             for id in &touched {
-                self.shards[id.index()].discard_unpublished();
+                self.shards[id.index()].discard_from(lsn);
             }
-            return Err(error);
+            return Err(self.poison(Error::from(error)));
         }
         self.publish(&touched, lsn);
         // ORDERING: Relaxed: a statistics counter.

@@ -100,7 +100,8 @@ impl<F: Fs> TableSink<'_, F> {
             FileWriter { file: &file, offset: 0, buffer: Vec::with_capacity(WRITE_BUFFER_BYTES) };
         let mut writer = TableWriter::new(output, WriterOptions::default())?;
         let mut approx_bytes = 0u64;
-        while approx_bytes < self.target_bytes {
+        // At least one entry per table, whatever the target.
+        while approx_bytes == 0 || approx_bytes < self.target_bytes {
             let Some(entry) = entries.next() else { break };
             let entry = entry?;
             approx_bytes += (entry.key.len() + entry.value.len() + 16) as u64;
