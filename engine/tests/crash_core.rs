@@ -16,7 +16,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use basalt::core::{Batch, Core, Options};
 use rand::rngs::SmallRng;
@@ -126,8 +126,8 @@ fn crash_child() {
 }
 
 /// Starts a child, lets it write for `millis`, SIGKILLs it; returns each thread's last
-/// acknowledged counter.
-fn run_child(dir: &Path, run: u64, millis: u64) -> BTreeMap<u64, u64> {
+/// acknowledged counter and how long before the kill the last acknowledgement arrived.
+fn run_child(dir: &Path, run: u64, millis: u64) -> (BTreeMap<u64, u64>, Option<Duration>) {
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
         .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, dir)
@@ -139,6 +139,7 @@ fn run_child(dir: &Path, run: u64, millis: u64) -> BTreeMap<u64, u64> {
     let stdout = child.stdout.take().expect("piped stdout");
     let reader = std::thread::spawn(move || {
         let mut last = BTreeMap::new();
+        let mut last_at = None;
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             // libtest may print "test crash_child ... " on the same line before the first ack.
             let ack = line.find("ack ").map(|at| &line[at + 4..]);
@@ -146,16 +147,19 @@ fn run_child(dir: &Path, run: u64, millis: u64) -> BTreeMap<u64, u64> {
             let thread = words.next().and_then(|w| w.parse::<u64>().ok());
             let counter = words.next().and_then(|w| w.parse::<u64>().ok());
             if let (Some(thread), Some(counter)) = (thread, counter) {
+                last_at = Some(Instant::now());
                 let previous = last.insert(thread, counter);
                 assert_eq!(previous.map_or(0, |p| p + 1), counter, "thread {thread} acks in order");
             }
         }
-        last
+        (last, last_at)
     });
     std::thread::sleep(Duration::from_millis(millis));
+    let killed_at = Instant::now();
     child.kill().expect("SIGKILL the child");
     child.wait().expect("reap the child");
-    reader.join().expect("reader thread")
+    let (last, last_at) = reader.join().expect("reader thread");
+    (last, last_at.map(|at| killed_at.saturating_duration_since(at)))
 }
 
 #[test]
@@ -171,8 +175,17 @@ fn acknowledged_writes_survive_sigkill_during_flushes_and_compactions() {
     let mut expected: BTreeMap<(u64, u64), Option<Vec<u8>>> = BTreeMap::new();
     let (mut acked_total, mut in_flight_applied) = (0u64, 0u64);
     for run in 0..cycles {
-        let millis = rng.gen_range(30..400);
-        let last = run_child(&dir, run, millis);
+        // Every tenth run is long, and must still be making progress when it is killed: a
+        // deadlock (writers stalled behind a flush, a lost wake-up) shows as silence.
+        let millis = if run % 10 == 5 { 2_500 } else { rng.gen_range(30..400) };
+        let (last, silent_for) = run_child(&dir, run, millis);
+        if millis >= 2_500 {
+            let silent_for = silent_for.unwrap_or(Duration::MAX);
+            assert!(
+                silent_for < Duration::from_millis(1_000),
+                "run {run}: no write acknowledged for {silent_for:?} before the kill"
+            );
+        }
         // Apply the acknowledged writes; remember each thread's in-flight write.
         let mut in_flight = BTreeMap::new();
         for thread in 0..THREADS {

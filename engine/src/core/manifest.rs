@@ -29,7 +29,7 @@ const PAYLOAD_BYTES_MAX: usize = 64 << 20;
 
 /// The manifest file's name in the store directory.
 pub(crate) const FILE_NAME: &str = "MANIFEST";
-const TEMP_NAME: &str = "MANIFEST.tmp";
+pub(crate) const TEMP_NAME: &str = "MANIFEST.tmp";
 
 /// One SSTable as the manifest lists it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -24,12 +24,20 @@ impl<F: Fs> Inner<F> {
         let tables = dir.join(TABLES_DIR);
         fs.create_dir_all(&tables).map_err(io_error("create directory", &tables))?;
         fs.sync_dir(dir).map_err(io_error("sync directory", dir))?;
+        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs.sync_dir(parent).map_err(io_error("sync directory", parent))?;
+        }
         let (manifest, existed) = match manifest::read(&fs, dir)? {
             Some(manifest) => (manifest, true),
             None => (create(&fs, dir, &options)?, false),
         };
         let wal_dir = dir.join(WAL_DIR);
-        if existed && fs.read_dir(&wal_dir).map_or(true, |entries| entries.is_empty()) {
+        // A manifest still at sequence 0 was written by a creation that may have crashed before
+        // making the log; from sequence 1 on, the log must exist.
+        if existed
+            && manifest.seq > 0
+            && fs.read_dir(&wal_dir).map_or(true, |entries| entries.is_empty())
+        {
             return Err(Error::Corrupt {
                 path: wal_dir,
                 offset: 0,
@@ -75,6 +83,14 @@ impl<F: Fs> Inner<F> {
                 shard.flushed_lsn.0, recovery.next_lsn.0
             )));
         }
+        let manifest = if manifest.seq == 0 {
+            // The log now exists: record that, so that its loss is detected from now on.
+            let created = Manifest { seq: 1, ..manifest };
+            manifest::write(&fs, dir, &created)?;
+            created
+        } else {
+            manifest
+        };
         let inner = Inner::new(fs, dir.to_path_buf(), options, wal, shards.into(), manifest);
         inner.replay()?;
         Ok(inner)
@@ -150,6 +166,13 @@ fn create<F: Fs>(fs: &F, dir: &Path, options: &Options) -> Result<Manifest> {
 /// Deletes SSTables the manifest does not name (a crash between writing one and recording it)
 /// and unfinished temporary files.
 fn remove_orphans<F: Fs>(fs: &F, dir: &Path, manifest: &Manifest) -> Result<()> {
+    let temp = dir.join(manifest::TEMP_NAME);
+    match fs.remove_file(&temp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(io_error("remove", &temp)(e))
+        }
+        _ => {}
+    }
     let tables = dir.join(TABLES_DIR);
     let listed: std::collections::HashSet<u64> =
         manifest.shards.iter().flat_map(|s| s.levels.iter().flatten()).map(|t| t.id).collect();

@@ -174,13 +174,11 @@ impl Shard {
         }
     }
 
-    /// Phase two, under the store's seqlock: publishes through `lsn`, which includes this
-    /// write's own root. Returns whether the shard froze its live tree.
-    pub(crate) fn publish_multi(&self, lsn: Lsn) -> bool {
-        let mut state = self.lock();
-        let froze = state.publish_through(lsn, &self.cell);
-        self.changed.notify_all();
-        froze
+    /// Phase two, with `state` (this shard's, locked) and the store's seqlock held: publishes
+    /// through `lsn`, which includes this write's own root. Returns whether the shard froze its
+    /// live tree. The caller notifies waiters ([`Shard::wake_all`]) after unlocking.
+    pub(crate) fn publish_multi(&self, state: &mut WriterState, lsn: Lsn) -> bool {
+        state.publish_through(lsn, &self.cell)
     }
 
     /// Drops the sealed roots at or after `lsn`, whose log records failed; the working tree goes
@@ -205,6 +203,9 @@ impl Shard {
     /// shard's sealed roots to be published first. Returns whether it froze.
     pub(crate) fn freeze_now(&self) -> bool {
         let mut state = self.lock();
+        // New writes wait while a freeze is wanted, so the pending roots drain within a group
+        // commit even under a steady stream of writes.
+        state.freeze_wanted = true;
         while !state.pending.is_empty() {
             state = self.wait(state);
         }

@@ -428,17 +428,27 @@ impl<F: Fs> Inner<F> {
                 self.shards[id.index()].drain_before(lsn);
             }
             let _txn = lock(&self.txn_lock);
-            // ORDERING: SeqCst, paired with the SeqCst loads in `snapshot` and the SeqCst
-            // pointer operations of the version cells: a snapshot that reads the same even
-            // value before and after loading the cells saw no multi-shard publication midway.
+            // Lock first, so that `txn_seq` is odd only for the pointer swaps themselves
+            // (snapshots spin while it is odd).
+            let mut states: Vec<_> =
+                touched.iter().map(|id| self.shards[id.index()].lock()).collect();
+            // ORDERING: SeqCst, paired with the SeqCst loads in `snapshot`: a reader that loads
+            // a version this publication stored synchronizes with its Release swap, which comes
+            // after this increment, so its second load of `txn_seq` sees the odd value or later;
+            // a reader that saw the final even value first sees every swap.
             self.txn_seq.fetch_add(1, Ordering::SeqCst);
-            let froze = touched
-                .iter()
-                .filter(|id| self.shards[id.index()].publish_multi(lsn))
-                .map(|id| id.index())
-                .collect();
+            let mut froze = Vec::new();
+            for (id, state) in touched.iter().zip(&mut states) {
+                if self.shards[id.index()].publish_multi(state, lsn) {
+                    froze.push(id.index());
+                }
+            }
             // ORDERING: SeqCst, as above.
             self.txn_seq.fetch_add(1, Ordering::SeqCst);
+            drop(states);
+            for id in touched {
+                self.shards[id.index()].wake_all();
+            }
             froze
         };
         if !froze.is_empty() {
