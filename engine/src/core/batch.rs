@@ -125,6 +125,9 @@ pub(crate) fn decode(payload: &[u8]) -> std::result::Result<Vec<Op<'_>>, String>
         return Err(format!("unknown payload format {format}"));
     }
     let count = cursor.u32()? as usize;
+    if count == 0 {
+        return Err("a batch with no operations".into());
+    }
     // Each operation takes at least five bytes: bound the allocation by what is there.
     if count > payload.len() / HEADER_BYTES {
         return Err(format!("count {count} exceeds what {} bytes can hold", payload.len()));
@@ -224,5 +227,7 @@ mod tests {
             let _ = decode(&damaged);
         }
         assert!(decode(&[PAYLOAD_FORMAT, 0xff, 0xff, 0xff, 0xff]).is_err());
+        // Found by the fuzz target core_decode: no writer makes an empty batch, so none decodes.
+        assert!(decode(&[PAYLOAD_FORMAT, 0, 0, 0, 0]).is_err());
     }
 }
