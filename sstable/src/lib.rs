@@ -82,5 +82,5 @@ pub use format::{
 pub use merge::{MergeIter, Source, Tombstones};
 pub use properties::Properties;
 pub use table::iter::TableIter;
-pub use table::reader::{Table, TableBytes};
+pub use table::reader::{Located, Table, TableBytes};
 pub use table::writer::{Finished, TableWriter, WriterOptions};

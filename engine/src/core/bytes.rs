@@ -1,17 +1,27 @@
 //! `Bytes`: an owned, cheaply cloned byte string returned by reads.
 
 use std::fmt;
-use std::ops::Deref;
+use std::ops::{Deref, Range};
 use std::sync::Arc;
 
-/// Bytes returned by a read: a key or a value. Cloning shares the buffer.
+use basalt_sstable::Table;
+
+/// Bytes returned by a read: a key or a value. Cloning is cheap except for bytes a scan
+/// copied out of an SSTable (see below).
 ///
-/// A value read from the live or a frozen tree shares the tree's own buffer (no copy); one read
-/// from an SSTable owns a copy, because the mapping it came from may go away.
+/// No read copies a value it can share: a value from the live or a frozen tree shares the
+/// tree's own buffer, and a point read from an SSTable shares its memory map, which stays
+/// mapped while the `Bytes` lives. Scans yield owned bytes.
 #[derive(Clone)]
 pub struct Bytes {
-    buf: Arc<[u8]>,
-    start: usize,
+    repr: Repr,
+}
+
+#[derive(Clone)]
+enum Repr {
+    Shared { buf: Arc<[u8]>, start: usize },
+    Table { table: Table, range: Range<usize> },
+    Owned(Vec<u8>),
 }
 
 impl Bytes {
@@ -21,7 +31,16 @@ impl Bytes {
     /// If `start > buf.len()`.
     pub(crate) fn slice_from(buf: Arc<[u8]>, start: usize) -> Bytes {
         assert!(start <= buf.len(), "slice start {start} past the end {}", buf.len());
-        Bytes { buf, start }
+        Bytes { repr: Repr::Shared { buf, start } }
+    }
+
+    /// `table.as_bytes()[range]`, keeping the table's mapping alive.
+    ///
+    /// # Panics
+    /// If `range` is not within the table.
+    pub(crate) fn in_table(table: Table, range: Range<usize>) -> Bytes {
+        assert!(table.as_bytes().get(range.clone()).is_some(), "value range outside its table");
+        Bytes { repr: Repr::Table { table, range } }
     }
 
     /// The bytes as a `Vec`.
@@ -34,7 +53,11 @@ impl Deref for Bytes {
     type Target = [u8];
 
     fn deref(&self) -> &[u8] {
-        self.buf.get(self.start..).unwrap_or_default()
+        match &self.repr {
+            Repr::Shared { buf, start } => buf.get(*start..).unwrap_or_default(),
+            Repr::Table { table, range } => table.as_bytes().get(range.clone()).unwrap_or_default(),
+            Repr::Owned(bytes) => bytes,
+        }
     }
 }
 
@@ -46,13 +69,13 @@ impl AsRef<[u8]> for Bytes {
 
 impl From<Vec<u8>> for Bytes {
     fn from(bytes: Vec<u8>) -> Bytes {
-        Bytes { buf: bytes.into(), start: 0 }
+        Bytes { repr: Repr::Owned(bytes) }
     }
 }
 
 impl From<&[u8]> for Bytes {
     fn from(bytes: &[u8]) -> Bytes {
-        Bytes { buf: bytes.into(), start: 0 }
+        Bytes { repr: Repr::Owned(bytes.to_vec()) }
     }
 }
 

@@ -45,44 +45,15 @@ impl<F: Fs> Inner<F> {
             });
         }
         remove_orphans(&fs, dir, &manifest)?;
-        let freeze_bytes = options.freeze_bytes(manifest.shard_count());
-        let mut shards = Vec::with_capacity(manifest.shards.len());
-        for meta in &manifest.shards {
-            let mut levels = Levels::default();
-            for level in &meta.levels {
-                let tables =
-                    level.iter().map(|&t| table_file::open(&fs, dir, t).map(std::sync::Arc::new));
-                levels.levels.push(tables.collect::<Result<_>>()?);
-            }
-            levels.check().map_err(|what| Error::Corrupt {
-                path: dir.join(manifest::FILE_NAME),
-                offset: 0,
-                what,
-            })?;
-            shards.push(Shard::new(levels, meta.flushed_lsn, freeze_bytes));
-        }
+        let shards =
+            open_shards(&fs, dir, &manifest, options.freeze_bytes(manifest.shard_count()))?;
         let wal_options = basalt_wal::Options {
             durability: options.durability,
             segment_bytes_max: options.wal_segment_bytes,
             ..basalt_wal::Options::default()
         };
         let (wal, recovery) = Wal::open_with(fs.clone(), wal_dir.clone(), wal_options)?;
-        if recovery.oldest_lsn > manifest.log_start {
-            return Err(Error::Corrupt {
-                path: wal_dir,
-                offset: 0,
-                what: format!(
-                    "the log starts at LSN {}, but records from LSN {} on were never flushed",
-                    recovery.oldest_lsn.0, manifest.log_start.0
-                ),
-            });
-        }
-        if let Some(shard) = manifest.shards.iter().find(|s| s.flushed_lsn >= recovery.next_lsn) {
-            return Err(Error::Incompatible(format!(
-                "the manifest says LSN {} is flushed, but the log ends before LSN {}",
-                shard.flushed_lsn.0, recovery.next_lsn.0
-            )));
-        }
+        check_log_reaches(&manifest, &recovery, &wal_dir)?;
         let manifest = if manifest.seq == 0 {
             // The log now exists: record that, so that its loss is detected from now on.
             let created = Manifest { seq: 1, ..manifest };
@@ -145,6 +116,54 @@ impl<F: Fs> Inner<F> {
         }
         Ok(())
     }
+}
+
+/// Opens every shard's SSTables, as the manifest lists them.
+fn open_shards<F: Fs>(
+    fs: &F,
+    dir: &Path,
+    manifest: &Manifest,
+    freeze_bytes: usize,
+) -> Result<Vec<Shard>> {
+    let mut shards = Vec::with_capacity(manifest.shards.len());
+    for meta in &manifest.shards {
+        let mut levels = Levels::default();
+        for level in &meta.levels {
+            let tables =
+                level.iter().map(|&t| table_file::open(fs, dir, t).map(std::sync::Arc::new));
+            levels.levels.push(tables.collect::<Result<_>>()?);
+        }
+        let path = dir.join(manifest::FILE_NAME);
+        levels.check().map_err(|what| Error::Corrupt { path, offset: 0, what })?;
+        shards.push(Shard::new(levels, meta.flushed_lsn, freeze_bytes));
+    }
+    Ok(shards)
+}
+
+/// Checks that the log holds every record the shards have not flushed, and no LSN the manifest
+/// already counts as flushed could be handed out again.
+fn check_log_reaches(
+    manifest: &Manifest,
+    recovery: &basalt_wal::Recovery,
+    wal_dir: &Path,
+) -> Result<()> {
+    if recovery.oldest_lsn > manifest.log_start {
+        return Err(Error::Corrupt {
+            path: wal_dir.to_path_buf(),
+            offset: 0,
+            what: format!(
+                "the log starts at LSN {}, but records from LSN {} on were never flushed",
+                recovery.oldest_lsn.0, manifest.log_start.0
+            ),
+        });
+    }
+    if let Some(shard) = manifest.shards.iter().find(|s| s.flushed_lsn >= recovery.next_lsn) {
+        return Err(Error::Incompatible(format!(
+            "the manifest says LSN {} is flushed, but the log ends before LSN {}",
+            shard.flushed_lsn.0, recovery.next_lsn.0
+        )));
+    }
+    Ok(())
 }
 
 /// Writes the manifest of a new store.

@@ -436,6 +436,7 @@ impl<F: Fs> Inner<F> {
             // a version this publication stored synchronizes with its Release swap, which comes
             // after this increment, so its second load of `txn_seq` sees the odd value or later;
             // a reader that saw the final even value first sees every swap.
+            // ORDERING: (SeqCst, as explained above)
             self.txn_seq.fetch_add(1, Ordering::SeqCst);
             let mut froze = Vec::new();
             for (id, state) in touched.iter().zip(&mut states) {

@@ -147,9 +147,9 @@ impl Version {
                 if key < file.key_min() || key > file.key_max() || !file.table.may_contain(hash) {
                     continue;
                 }
-                if let Some(entry) = file.table.get_with_hash(key, hash)? {
-                    return Ok(match entry.kind {
-                        Kind::Value => Some(Bytes::from(entry.value)),
+                if let Some(found) = file.table.locate_with_hash(key, hash)? {
+                    return Ok(match found.kind {
+                        Kind::Value => Some(Bytes::in_table(file.table.clone(), found.value)),
                         Kind::Tombstone => None,
                     });
                 }
@@ -175,9 +175,22 @@ impl Version {
                 Direction::Backward => sources.push(Box::new(range.rev())),
             }
         }
-        for (_, file) in self.levels.tables() {
-            if range_overlaps(file, start, end) {
-                sources.push(Box::new(file.table.range(start, end, direction)));
+        for (level, tables) in self.levels.levels.iter().enumerate() {
+            let overlapping = tables.iter().filter(|file| range_overlaps(file, start, end));
+            if level == 0 {
+                for file in overlapping {
+                    sources.push(Box::new(file.table.range(start, end, direction)));
+                }
+            } else {
+                // A deeper level is one sorted run: one source that opens its tables in turn,
+                // so a short scan touches one table per level, not every table in range.
+                let mut run: Vec<Table> = overlapping.map(|file| file.table.clone()).collect();
+                if direction == Direction::Backward {
+                    run.reverse();
+                }
+                if !run.is_empty() {
+                    sources.push(Box::new(LevelIter::new(run, start, end, direction)));
+                }
             }
         }
         sources
@@ -206,4 +219,49 @@ fn range_overlaps(file: &TableFile, start: Bound<&[u8]>, end: Bound<&[u8]>) -> b
         Bound::Unbounded => true,
     };
     after_start && before_end
+}
+
+/// The entries of one sorted run of SSTables in a key range: each table is opened only when the
+/// previous one is exhausted.
+struct LevelIter {
+    /// The tables still to open, in iteration order, reversed (the next one is last).
+    pending: Vec<Table>,
+    current: Option<basalt_sstable::TableIter>,
+    start: Bound<Vec<u8>>,
+    end: Bound<Vec<u8>>,
+    direction: Direction,
+}
+
+impl LevelIter {
+    fn new(
+        mut run: Vec<Table>,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        direction: Direction,
+    ) -> LevelIter {
+        run.reverse();
+        LevelIter {
+            pending: run,
+            current: None,
+            start: start.map(<[u8]>::to_vec),
+            end: end.map(<[u8]>::to_vec),
+            direction,
+        }
+    }
+}
+
+impl Iterator for LevelIter {
+    type Item = basalt_sstable::Result<Entry>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(entry) = self.current.as_mut().and_then(Iterator::next) {
+                return Some(entry);
+            }
+            let table = self.pending.pop()?;
+            let (start, end) =
+                (self.start.as_ref().map(Vec::as_slice), self.end.as_ref().map(Vec::as_slice));
+            self.current = Some(table.range(start, end, self.direction));
+        }
+    }
 }

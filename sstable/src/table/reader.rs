@@ -4,10 +4,11 @@
 //! mapping, with no cache in between.
 
 use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::block::reader::{split_data_value, Block, BlockError, Shape};
-use crate::entry::{Direction, Entry};
+use crate::entry::{Direction, Entry, Kind, SeqNo};
 use crate::error::{Corruption, Error, Result};
 use crate::filter::{Filter, KeyHash};
 use crate::format::{checked_block, BlockHandle, BlockKind, Footer};
@@ -34,6 +35,21 @@ struct Inner {
     index: Index,
     properties: Properties,
     filter: std::ops::Range<usize>,
+    /// One bit per data block: its CRC has been checked since the table was opened. The bytes
+    /// are immutable, so a block checked once is not checked again on every read (as a block
+    /// cache verifies a block once when it loads it).
+    verified: Box<[AtomicU64]>,
+}
+
+/// Where a value lies: what [`Table::locate_with_hash`] returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located {
+    /// The version's sequence number.
+    pub seqno: SeqNo,
+    /// Value or tombstone.
+    pub kind: Kind,
+    /// The value's bytes within [`Table::as_bytes`].
+    pub value: std::ops::Range<usize>,
 }
 
 impl std::fmt::Debug for Table {
@@ -94,7 +110,8 @@ impl Table {
         })?;
         let filter_start = footer.filter.offset as usize;
         let filter = filter_start..filter_start + payload.len();
-        Ok(Table { inner: Arc::new(Inner { name, bytes, index, properties, filter }) })
+        let verified = (0..index.len().div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
+        Ok(Table { inner: Arc::new(Inner { name, bytes, index, properties, filter, verified }) })
     }
 
     /// The path or name the table was opened with.
@@ -150,6 +167,36 @@ impl Table {
         }
     }
 
+    /// As [`Table::get_with_hash`], but without copying: where the newest version of `key`
+    /// lies in the table's bytes ([`Table::as_bytes`]), or `None`.
+    ///
+    /// # Errors
+    /// As [`Table::get`].
+    pub fn locate_with_hash(&self, key: &[u8], hash: KeyHash) -> Result<Option<Located>> {
+        if !self.may_contain(hash) {
+            return Ok(None);
+        }
+        let block_index = self.inner.index.partition_point(|last| last < key);
+        if block_index == self.inner.index.len() {
+            return Ok(None);
+        }
+        let (handle, block) = self.data_block(block_index)?;
+        let found = block.find(key).map_err(|detail| self.malformed(handle, detail))?;
+        let Some(found) = found.filter(|found| found.key == key) else {
+            return Ok(None);
+        };
+        let bytes = block.value(found.value).map_err(|detail| self.malformed(handle, detail))?;
+        let (seqno, kind, value) =
+            split_data_value(bytes).map_err(|detail| self.malformed(handle, detail))?;
+        let start = value.as_ptr().addr() - self.bytes().as_ptr().addr();
+        Ok(Some(Located { seqno, kind, value: start..start + value.len() }))
+    }
+
+    /// The whole table's bytes (for the ranges [`Table::locate_with_hash`] returns).
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes()
+    }
+
     /// Every entry, in `direction`.
     pub fn iter(&self, direction: Direction) -> TableIter {
         self.range(Bound::Unbounded, Bound::Unbounded, direction)
@@ -186,7 +233,18 @@ impl Table {
     /// [`Table::reopen_block`]).
     pub(crate) fn data_block(&self, block_index: usize) -> Result<(BlockHandle, Block<'_>)> {
         let handle = self.handle(block_index)?;
-        let payload = checked_block(self.bytes(), &self.inner.name, handle, BlockKind::Data)?;
+        let (word, bit) = (block_index / 64, 1u64 << (block_index % 64));
+        let verified = self.inner.verified.get(word);
+        // ORDERING: Relaxed: the bit only records that the immutable bytes were checked; it
+        // guards no other memory.
+        let payload = if verified.is_some_and(|w| w.load(Ordering::Relaxed) & bit != 0) {
+            self.block_payload(handle)?
+        } else {
+            let payload = checked_block(self.bytes(), &self.inner.name, handle, BlockKind::Data)?;
+            // ORDERING: Relaxed, as above.
+            verified.map(|w| w.fetch_or(bit, Ordering::Relaxed));
+            payload
+        };
         let block = Block::parse(payload).map_err(|detail| self.malformed(handle, detail))?;
         // A data block holds at least one entry, so every block an index entry names has a
         // last key; only the index block of an empty table has no restart point.
@@ -194,6 +252,14 @@ impl Table {
             return Err(self.malformed(handle, "data block without entries"));
         }
         Ok((handle, block))
+    }
+
+    /// A block's payload, without checking its CRC (done once, in `data_block`).
+    fn block_payload(&self, handle: BlockHandle) -> Result<&[u8]> {
+        let payload = usize::try_from(handle.offset)
+            .ok()
+            .and_then(|start| self.bytes().get(start..)?.get(..usize::try_from(handle.size).ok()?));
+        payload.ok_or_else(|| self.malformed(handle, "block outside the file"))
     }
 
     /// The block [`Table::data_block`] returned for `handle`, in O(1), from its shape.
