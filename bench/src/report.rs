@@ -36,6 +36,10 @@ pub struct MedianRow {
     pub runs_failed: usize,
     /// Operations (items, for a load) per second.
     pub ops_per_sec: Option<f64>,
+    /// The slowest run's operations per second.
+    pub ops_per_sec_min: Option<f64>,
+    /// The fastest run's operations per second.
+    pub ops_per_sec_max: Option<f64>,
     /// Median latency, µs.
     pub p50_us: Option<f64>,
     /// 99th percentile latency, µs.
@@ -85,12 +89,15 @@ fn median_row(
     let of = |f: &dyn Fn(&(&ChildReport, &crate::PhaseReport)) -> Option<f64>| {
         median(samples.iter().filter_map(f).collect())
     };
+    let rates = || samples.iter().map(|(_, p)| p.ops_per_sec);
     MedianRow {
         workload,
         engine,
         runs_ok: samples.len(),
         runs_failed,
         ops_per_sec: of(&|(_, p)| Some(p.ops_per_sec)),
+        ops_per_sec_min: rates().reduce(f64::min),
+        ops_per_sec_max: rates().reduce(f64::max),
         p50_us: of(&|(_, p)| p.latency.map(|l| l.p50_us)),
         p99_us: of(&|(_, p)| p.latency.map(|l| l.p99_us)),
         p999_us: of(&|(_, p)| p.latency.map(|l| l.p999_us)),
@@ -123,6 +130,8 @@ fn failed_rows(records: &[RunRecord]) -> Vec<MedianRow> {
             runs_ok: 0,
             runs_failed,
             ops_per_sec: None,
+            ops_per_sec_min: None,
+            ops_per_sec_max: None,
             p50_us: None,
             p99_us: None,
             p999_us: None,
@@ -149,8 +158,9 @@ pub fn median(mut values: Vec<f64>) -> Option<f64> {
 #[must_use]
 pub fn markdown(rows: &[MedianRow]) -> String {
     let mut out = String::from(
-        "| workload | phase | engine | ops/s | p50 µs | p99 µs | p99.9 µs | disk MiB | peak RSS MiB | runs |\n\
-         |---|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| workload | phase | engine | ops/s | ops/s min–max | p50 µs | p99 µs | p99.9 µs \
+         | disk MiB | peak RSS MiB | runs |\n\
+         |---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for row in rows {
         let runs = if row.runs_failed == 0 {
@@ -161,9 +171,13 @@ pub fn markdown(rows: &[MedianRow]) -> String {
         let mib = |bytes: Option<f64>| {
             bytes.map_or("–".to_owned(), |b| format!("{:.1}", b / 1048576.0))
         };
+        let range = match (row.ops_per_sec_min, row.ops_per_sec_max) {
+            (Some(min), Some(max)) => format!("{}–{}", format_rate(min), format_rate(max)),
+            _ => "–".to_owned(),
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {range} | {} | {} | {} | {} | {} | {} |",
             row.workload,
             row.phase,
             row.engine,
@@ -242,7 +256,8 @@ mod tests {
         assert_eq!((rows[1].engine, rows[1].ops_per_sec), (EngineKind::Redb, Some(20.0)));
         assert_eq!((rows[2].phase.as_str(), rows[2].runs_failed), ("failed", 1));
         let table = markdown(&rows);
-        assert!(table.contains("| read | 1 thread | redb | 20 | 20 | 2.0 | 3.0 | 1.0 | 2.0 | 3 |"));
+        let redb = "| read | 1 thread | redb | 20 | 10–30 | 20 | 2.0 | 3.0 | 1.0 | 2.0 | 3 |";
+        assert!(table.contains(redb), "{table}");
     }
 
     #[test]

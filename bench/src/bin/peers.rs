@@ -6,7 +6,7 @@ use basalt_bench::{
     RunRecord, Settings, Workload,
 };
 use clap::{Args, Parser, Subcommand};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::{
     io::{self, Write},
     path::PathBuf,
@@ -51,6 +51,9 @@ struct MatrixArgs {
     /// Writes every run's results and the medians here as JSON.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Prints the table of a results file written by `--out` instead of running anything.
+    #[arg(long)]
+    report: Option<PathBuf>,
     #[command(flatten)]
     settings: Settings,
 }
@@ -69,21 +72,24 @@ struct ChildArgs {
 }
 
 /// The results file.
-#[derive(Serialize)]
-struct Results<'a> {
-    settings: &'a Settings,
+#[derive(Serialize, Deserialize)]
+struct Results {
+    settings: Settings,
     items: u64,
     runs: usize,
-    file_system: &'a str,
-    records: &'a [RunRecord],
-    medians: &'a [basalt_bench::MedianRow],
+    file_system: String,
+    records: Vec<RunRecord>,
+    medians: Vec<basalt_bench::MedianRow>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Child(args)) => child(&args),
-        None => parent(&cli.matrix),
+        None => match &cli.matrix.report {
+            Some(path) => reprint(path),
+            None => parent(&cli.matrix),
+        },
     };
     match result {
         Ok(code) => code,
@@ -137,30 +143,46 @@ fn parent(args: &MatrixArgs) -> Result<ExitCode> {
     let records = run_matrix(&matrix, &exe, &mut stderr)?;
     let rows = medians(&records);
     write!(io::stdout(), "{}", markdown(&rows)).map_err(basalt_bench::io_error("write stdout"))?;
+    let failures = report_failures(&records);
     if let Some(out) = &args.out {
         let results = Results {
-            settings: &args.settings,
+            settings: args.settings.clone(),
             items: args.settings.items(),
             runs: args.runs,
-            file_system: &file_system,
-            records: &records,
-            medians: &rows,
+            file_system,
+            records,
+            medians: rows,
         };
         let json = serde_json::to_string_pretty(&results).expect("results serialize");
         std::fs::write(out, json)
             .map_err(basalt_bench::io_error(format!("write {}", out.display())))?;
     }
-    report_failures(&records)
+    Ok(failures)
 }
 
-/// Prints each failed child's error; fails the process if there was one.
-fn report_failures(records: &[RunRecord]) -> Result<ExitCode> {
+/// Prints the table of a results file, medians recomputed from its records.
+fn reprint(path: &std::path::Path) -> Result<ExitCode> {
+    let json = std::fs::read_to_string(path)
+        .map_err(basalt_bench::io_error(format!("read {}", path.display())))?;
+    let results: Results = serde_json::from_str(&json)
+        .map_err(|e| Error::Usage(format!("{} is not a results file: {e}", path.display())))?;
+    let table = markdown(&medians(&results.records));
+    write!(io::stdout(), "{table}").map_err(basalt_bench::io_error("write stdout"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints each failed child's error; the exit code is a failure if there was one.
+fn report_failures(records: &[RunRecord]) -> ExitCode {
     let mut stderr = io::stderr();
     let failures: Vec<_> = records.iter().filter_map(|r| r.error.as_ref()).collect();
     for error in &failures {
         let _ = writeln!(stderr, "failed: {error}");
     }
-    Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// `all`, or a comma-separated list of names from `every`.
