@@ -99,8 +99,8 @@ fn seek_lower<'a>(root: &'a Node, start: Bound<&[u8]>) -> Path<'a> {
             Node::Leaf(leaf) => {
                 let index = match start {
                     Bound::Unbounded => 0,
-                    Bound::Included(key) => leaf.keys.partition_point(|k| k.as_ref() < key),
-                    Bound::Excluded(key) => leaf.keys.partition_point(|k| k.as_ref() <= key),
+                    Bound::Included(key) => leaf.keys.count_below(key),
+                    Bound::Excluded(key) => leaf.keys.count_at_or_below(key),
                 };
                 // Past this leaf's end, the answer is the next leaf's first entry: every key
                 // there is at least the separator, which is above the bound.
@@ -132,8 +132,8 @@ fn seek_upper<'a>(root: &'a Node, end: Bound<&[u8]>) -> Path<'a> {
             Node::Leaf(leaf) => {
                 let count = match end {
                     Bound::Unbounded => leaf.keys.len(),
-                    Bound::Included(key) => leaf.keys.partition_point(|k| k.as_ref() <= key),
-                    Bound::Excluded(key) => leaf.keys.partition_point(|k| k.as_ref() < key),
+                    Bound::Included(key) => leaf.keys.count_at_or_below(key),
+                    Bound::Excluded(key) => leaf.keys.count_below(key),
                 };
                 // Nothing here: the answer is the previous leaf's last entry, since every key
                 // before this leaf is below its lower separator, which is at most the bound.

@@ -3,7 +3,7 @@
 use std::mem;
 use std::sync::Arc;
 
-use super::node::{Internal, Key, Leaf, Node, Value, NODE_ENTRIES_MAX, NODE_ENTRIES_MIN};
+use super::node::{Internal, Key, Keys, Leaf, Node, Value, NODE_ENTRIES_MAX, NODE_ENTRIES_MIN};
 use super::search::{self, Tree};
 
 /// A writable copy-on-write B+-tree, started from a [`Tree`] snapshot and sealed by
@@ -70,7 +70,7 @@ impl TreeMut {
     pub fn insert(&mut self, key: impl Into<Key>, value: impl Into<Value>) -> Option<Value> {
         let (key, value) = (key.into(), value.into());
         let Some(root) = self.root.as_mut() else {
-            let leaf = Leaf { keys: vec![key], values: vec![value] };
+            let leaf = Leaf { keys: Keys::from_vec(vec![key]), values: vec![value] };
             self.root = Some(Arc::new(Node::Leaf(leaf)));
             self.len = 1;
             return None;
@@ -79,8 +79,10 @@ impl TreeMut {
         if let Some((separator, right)) = split {
             let left = self.root.take().expect("root exists: it was just split");
             let children = vec![left, Arc::new(right)];
-            self.root =
-                Some(Arc::new(Node::Internal(Internal { keys: vec![separator], children })));
+            self.root = Some(Arc::new(Node::Internal(Internal {
+                keys: Keys::from_vec(vec![separator]),
+                children,
+            })));
         }
         if old.is_none() {
             self.len += 1;

@@ -31,6 +31,128 @@ const _: () = assert!(2 * NODE_ENTRIES_MIN - 1 <= NODE_ENTRIES_MAX);
 // An internal node always has a sibling to rebalance with and a middle to split at.
 const _: () = assert!(NODE_ENTRIES_MIN >= 2);
 
+/// The first 16 bytes of `key`, zero-padded, as a big-endian number: `a < b` implies
+/// `prefix(a) <= prefix(b)`, so comparing prefixes first decides most comparisons without
+/// touching the key's own allocation.
+pub(crate) fn prefix(key: &[u8]) -> u128 {
+    let mut bytes = [0u8; 16];
+    let len = key.len().min(16);
+    bytes[..len].copy_from_slice(&key[..len]);
+    u128::from_be_bytes(bytes)
+}
+
+/// A node's keys, with each key's [`prefix`] stored inline beside them, so that a search reads
+/// one contiguous array and dereferences a key only when two prefixes tie. (Keys arrive with a
+/// hash prefix, so ties are rare outside one partition.)
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Keys {
+    keys: Vec<Key>,
+    prefixes: Vec<u128>,
+}
+
+impl Keys {
+    pub(crate) fn from_vec(keys: Vec<Key>) -> Keys {
+        let prefixes = keys.iter().map(|k| prefix(k)).collect();
+        Keys { keys, prefixes }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub(crate) fn as_slice(&self) -> &[Key] {
+        &self.keys
+    }
+
+    pub(crate) fn insert(&mut self, index: usize, key: Key) {
+        self.prefixes.insert(index, prefix(&key));
+        self.keys.insert(index, key);
+    }
+
+    pub(crate) fn remove(&mut self, index: usize) -> Key {
+        self.prefixes.remove(index);
+        self.keys.remove(index)
+    }
+
+    pub(crate) fn push(&mut self, key: Key) {
+        self.prefixes.push(prefix(&key));
+        self.keys.push(key);
+    }
+
+    pub(crate) fn pop(&mut self) -> Option<Key> {
+        self.prefixes.pop();
+        self.keys.pop()
+    }
+
+    pub(crate) fn split_off(&mut self, at: usize) -> Keys {
+        Keys { keys: self.keys.split_off(at), prefixes: self.prefixes.split_off(at) }
+    }
+
+    pub(crate) fn extend(&mut self, other: Keys) {
+        self.keys.extend(other.keys);
+        self.prefixes.extend(other.prefixes);
+    }
+
+    /// Whether every stored prefix is its key's (checked by `check_invariants`).
+    #[cfg(any(test, feature = "verify"))]
+    pub(crate) fn prefixes_match(&self) -> bool {
+        self.keys.len() == self.prefixes.len()
+            && self.keys.iter().zip(&self.prefixes).all(|(k, p)| prefix(k) == *p)
+    }
+
+    /// How key `index` compares with `key`, whose prefix is `key_prefix`.
+    fn cmp_at(&self, index: usize, key: &[u8], key_prefix: u128) -> std::cmp::Ordering {
+        self.prefixes[index].cmp(&key_prefix).then_with(|| self.keys[index].as_ref().cmp(key))
+    }
+
+    /// The number of keys for which `keep(ordering of the key against key)` holds, assuming
+    /// they come first (a partition point).
+    fn partition(&self, key: &[u8], keep: impl Fn(std::cmp::Ordering) -> bool) -> usize {
+        let key_prefix = prefix(key);
+        let (mut low, mut high) = (0, self.keys.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if keep(self.cmp_at(mid, key, key_prefix)) {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        low
+    }
+
+    /// The number of keys `< key`.
+    pub(crate) fn count_below(&self, key: &[u8]) -> usize {
+        self.partition(key, std::cmp::Ordering::is_lt)
+    }
+
+    /// The number of keys `<= key`.
+    pub(crate) fn count_at_or_below(&self, key: &[u8]) -> usize {
+        self.partition(key, std::cmp::Ordering::is_le)
+    }
+
+    /// `Ok(index)` of `key`, or `Err(index)` where it would be inserted.
+    pub(crate) fn find(&self, key: &[u8]) -> Result<usize, usize> {
+        let index = self.count_below(key);
+        match self.keys.get(index) {
+            Some(found) if found.as_ref() == key => Ok(index),
+            _ => Err(index),
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Keys {
+    type Output = Key;
+
+    fn index(&self, index: usize) -> &Key {
+        &self.keys[index]
+    }
+}
+
 /// A tree node. Immutable once shared through an `Arc`; `Clone` backs `Arc::make_mut`.
 #[derive(Clone, Debug)]
 pub(crate) enum Node {
@@ -41,7 +163,7 @@ pub(crate) enum Node {
 /// A leaf: `keys[i]` maps to `values[i]`; keys strictly increasing.
 #[derive(Clone, Debug)]
 pub(crate) struct Leaf {
-    pub(crate) keys: Vec<Key>,
+    pub(crate) keys: Keys,
     pub(crate) values: Vec<Value>,
 }
 
@@ -49,21 +171,21 @@ pub(crate) struct Leaf {
 /// `[keys[i - 1], keys[i])`.
 #[derive(Clone, Debug)]
 pub(crate) struct Internal {
-    pub(crate) keys: Vec<Key>,
+    pub(crate) keys: Keys,
     pub(crate) children: Vec<Arc<Node>>,
 }
 
 impl Leaf {
     /// `Ok(index)` of `key`, or `Err(index)` where it would be inserted.
     pub(crate) fn find(&self, key: &[u8]) -> Result<usize, usize> {
-        self.keys.binary_search_by(|probe| probe.as_ref().cmp(key))
+        self.keys.find(key)
     }
 }
 
 impl Internal {
     /// Index of the child whose key span holds `key`: the number of separators `<= key`.
     pub(crate) fn child_index(&self, key: &[u8]) -> usize {
-        self.keys.partition_point(|separator| separator.as_ref() <= key)
+        self.keys.count_at_or_below(key)
     }
 }
 
@@ -85,8 +207,7 @@ impl Node {
             Node::Leaf(leaf) => {
                 let keys = leaf.keys.split_off(mid);
                 let values = leaf.values.split_off(mid);
-                let separator =
-                    Arc::clone(keys.first().expect("right half of a split is non-empty"));
+                let separator = Arc::clone(&keys[0]);
                 (separator, Node::Leaf(Leaf { keys, values }))
             }
             Node::Internal(internal) => {

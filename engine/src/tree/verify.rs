@@ -47,12 +47,19 @@ fn check_node(
     is_root: bool,
 ) -> (usize, usize) {
     let (keys, size_min) = match node {
-        Node::Leaf(leaf) => (&leaf.keys, if is_root { 1 } else { NODE_ENTRIES_MIN }),
-        Node::Internal(internal) => (&internal.keys, if is_root { 2 } else { NODE_ENTRIES_MIN }),
+        Node::Leaf(leaf) => (leaf.keys.as_slice(), if is_root { 1 } else { NODE_ENTRIES_MIN }),
+        Node::Internal(internal) => {
+            (internal.keys.as_slice(), if is_root { 2 } else { NODE_ENTRIES_MIN })
+        }
     };
     assert!(node.size() >= size_min, "node has at least {size_min} entries: {}", node.size());
     assert!(node.size() <= NODE_ENTRIES_MAX, "node has at most the maximum entries");
     assert!(keys.windows(2).all(|pair| pair[0] < pair[1]), "keys strictly increase");
+    let inline_prefixes_match = match node {
+        Node::Leaf(leaf) => leaf.keys.prefixes_match(),
+        Node::Internal(internal) => internal.keys.prefixes_match(),
+    };
+    assert!(inline_prefixes_match, "inline key prefixes match their keys");
     for key in keys {
         assert!(lower.is_none_or(|lower| lower <= key.as_ref()), "key at or above lower bound");
         assert!(upper.is_none_or(|upper| key.as_ref() < upper), "key below upper bound");
