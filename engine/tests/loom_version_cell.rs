@@ -81,8 +81,8 @@ fn writer_publishes_while_two_readers_load() {
                 loom::thread::spawn(move || reader(&cell, 2))
             })
             .collect();
-        cell.store(version(1, &[1], &[], &dropped)); // a write
-        cell.store(version(2, &[], &[1], &dropped)); // freeze + flush install in one swap
+        drop(cell.store(version(1, &[1], &[], &dropped))); // a write
+        drop(cell.store(version(2, &[], &[1], &dropped))); // freeze + flush install in one swap
         for reader in readers {
             reader.join().expect("reader panicked");
         }
@@ -118,7 +118,7 @@ fn two_stores_race_with_one_reader() {
         let writer = loom::thread::spawn(move || {
             writer_cell.store(version(1, &[1], &[], &dropped_for_writer))
         });
-        cell.store(version(2, &[1], &[], &dropped));
+        drop(cell.store(version(2, &[1], &[], &dropped)));
         reader.join().expect("reader panicked");
         writer.join().expect("writer panicked");
         drop(cell);

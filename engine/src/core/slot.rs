@@ -16,14 +16,15 @@ const HEADER_BYTES: usize = 9;
 
 /// Encodes a slot.
 pub(crate) fn encode(kind: Kind, lsn: Lsn, value: &[u8]) -> Arc<[u8]> {
-    let mut slot = Vec::with_capacity(HEADER_BYTES + value.len());
-    slot.push(match kind {
+    let tag = match kind {
         Kind::Tombstone => 0,
         Kind::Value => 1,
-    });
-    slot.extend_from_slice(&lsn.0.to_le_bytes());
-    slot.extend_from_slice(value);
-    slot.into()
+    };
+    // An exact-size iterator: the `Arc` is allocated once and filled in place.
+    let slot: Arc<[u8]> =
+        std::iter::once(tag).chain(lsn.0.to_le_bytes()).chain(value.iter().copied()).collect();
+    debug_assert_eq!(slot.len(), HEADER_BYTES + value.len());
+    slot
 }
 
 /// The kind of a slot made by [`encode`].

@@ -44,10 +44,25 @@ pub(crate) fn prefix(key: &[u8]) -> u128 {
 /// A node's keys, with each key's [`prefix`] stored inline beside them, so that a search reads
 /// one contiguous array and dereferences a key only when two prefixes tie. (Keys arrive with a
 /// hash prefix, so ties are rare outside one partition.)
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct Keys {
     keys: Vec<Key>,
     prefixes: Vec<u128>,
+}
+
+/// A copy with room for the insert that follows a copy-on-write (see [`with_room`]).
+impl Clone for Keys {
+    fn clone(&self) -> Keys {
+        Keys { keys: with_room(&self.keys), prefixes: with_room(&self.prefixes) }
+    }
+}
+
+/// A copy of `items` with capacity for a node that overflows by one: a node is copied on write
+/// just before an insert, and a copy sized exactly would reallocate at once.
+fn with_room<T: Clone>(items: &[T]) -> Vec<T> {
+    let mut copy = Vec::with_capacity(OVERFLOW_SIZE.max(items.len()));
+    copy.extend_from_slice(items);
+    copy
 }
 
 impl Keys {
@@ -137,9 +152,15 @@ impl Keys {
 
     /// `Ok(index)` of `key`, or `Err(index)` where it would be inserted.
     pub(crate) fn find(&self, key: &[u8]) -> Result<usize, usize> {
-        let index = self.count_below(key);
-        match self.keys.get(index) {
-            Some(found) if found.as_ref() == key => Ok(index),
+        let key_prefix = prefix(key);
+        let index = self.partition(key, std::cmp::Ordering::is_lt);
+        // Different prefixes settle it without reading the stored key (a likely cache miss).
+        match (self.prefixes.get(index), self.keys.get(index)) {
+            (Some(&found_prefix), Some(found))
+                if found_prefix == key_prefix && found.as_ref() == key =>
+            {
+                Ok(index)
+            }
             _ => Err(index),
         }
     }
@@ -161,7 +182,7 @@ pub(crate) enum Node {
 }
 
 /// A leaf: `keys[i]` maps to `values[i]`; keys strictly increasing.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct Leaf {
     pub(crate) keys: Keys,
     pub(crate) values: Vec<Value>,
@@ -169,10 +190,22 @@ pub(crate) struct Leaf {
 
 /// An internal node: `children.len() == keys.len() + 1`; keys of `children[i]` lie in
 /// `[keys[i - 1], keys[i])`.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct Internal {
     pub(crate) keys: Keys,
     pub(crate) children: Vec<Arc<Node>>,
+}
+
+impl Clone for Leaf {
+    fn clone(&self) -> Leaf {
+        Leaf { keys: self.keys.clone(), values: with_room(&self.values) }
+    }
+}
+
+impl Clone for Internal {
+    fn clone(&self) -> Internal {
+        Internal { keys: self.keys.clone(), children: with_room(&self.children) }
+    }
 }
 
 impl Leaf {
