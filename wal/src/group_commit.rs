@@ -204,8 +204,12 @@ impl<S: Sink> GroupCommit<S> {
     /// # Errors
     /// [`Error::EmptyBatch`], [`Error::RecordTooLarge`] (nothing appended), [`Error::Poisoned`].
     pub fn append(&self, payloads: &[&[u8]]) -> Result<Lsn> {
-        let ticket = self.enqueue(payloads)?;
-        self.wait(ticket)?;
+        // Enqueue and wait under one lock acquisition: an appender that finds no leader leads
+        // its own group at once.
+        let crcs = checked_crcs(payloads)?;
+        let mut state = lock(&self.state);
+        let ticket = self.enqueue_locked(&mut state, payloads, crcs)?;
+        self.wait_for(state, ticket.last, ticket.need)?;
         Ok(ticket.first)
     }
 
@@ -217,11 +221,19 @@ impl<S: Sink> GroupCommit<S> {
     /// # Errors
     /// [`Error::EmptyBatch`], [`Error::RecordTooLarge`] (nothing appended), [`Error::Poisoned`].
     pub fn enqueue(&self, payloads: &[&[u8]]) -> Result<Ticket> {
-        if payloads.is_empty() {
-            return Err(Error::EmptyBatch);
-        }
         let crcs = checked_crcs(payloads)?;
         let mut state = lock(&self.state);
+        self.enqueue_locked(&mut state, payloads, crcs)
+    }
+
+    /// Encodes `payloads` (with their `crcs`, computed before the lock was taken) into the
+    /// pending group.
+    fn enqueue_locked(
+        &self,
+        state: &mut MutexGuard<'_, State>,
+        payloads: &[&[u8]],
+        crcs: Vec<u32>,
+    ) -> Result<Ticket> {
         if let Some(cause) = &state.poisoned {
             return Err(Error::Poisoned { cause: cause.clone() });
         }
@@ -521,7 +533,13 @@ fn reached(written: Lsn, synced: Lsn, target: Lsn, need: Need) -> bool {
 }
 
 /// Checks every payload's size and computes its CRC, before the queue's lock is taken.
+///
+/// # Errors
+/// [`Error::EmptyBatch`], [`Error::RecordTooLarge`].
 fn checked_crcs(payloads: &[&[u8]]) -> Result<Vec<u32>> {
+    if payloads.is_empty() {
+        return Err(Error::EmptyBatch);
+    }
     payloads
         .iter()
         .map(|payload| {

@@ -142,6 +142,50 @@ fn pipelined_a_failure_after_a_success_keeps_the_success() {
     model(Some(2), true);
 }
 
+/// Two threads that enqueue and then wait in separate steps (as shard writers do: enqueue under
+/// their own lock, wait outside it) and one plain appender: every record is answered once, only
+/// after its sync, and LSNs follow enqueue order; with a failing sink, a failed group's waiters
+/// fail.
+fn model_enqueue_then_wait(fail_at_commit: Option<usize>) {
+    loom::model(move || {
+        let log = Arc::new(Mutex::new(Log::default()));
+        let sink = MockSink::new(log.clone(), fail_at_commit, false);
+        let queue = Arc::new(GroupCommit::new(sink, Lsn(1), Durability::Sync, 1 << 20));
+        let waiters: Vec<_> = (0..2u8)
+            .map(|i| {
+                let queue = queue.clone();
+                loom::thread::spawn(move || {
+                    let ticket = queue.enqueue(&[&[i]]).ok()?;
+                    assert_eq!(ticket.first, ticket.last, "one record, one LSN");
+                    queue.wait(ticket).ok().map(|()| ticket.first)
+                })
+            })
+            .collect();
+        let mut answers = vec![queue.append(&[b"main"]).ok()];
+        answers.extend(waiters.into_iter().map(|t| t.join().expect("waiter")));
+        let log = log.lock().expect("mock log");
+        let ok: Vec<Lsn> = answers.iter().flatten().copied().collect();
+        for lsn in &ok {
+            assert!(*lsn <= log.synced, "success only after the sync");
+        }
+        if fail_at_commit.is_none() {
+            let mut sorted = ok.clone();
+            sorted.sort();
+            assert_eq!(sorted, vec![Lsn(1), Lsn(2), Lsn(3)], "all succeed, each LSN once");
+        }
+    });
+}
+
+#[test]
+fn enqueue_then_wait_answers_every_record_once_after_sync() {
+    model_enqueue_then_wait(None);
+}
+
+#[test]
+fn enqueue_then_wait_with_a_failing_sink_answers_no_unsynced_record() {
+    model_enqueue_then_wait(Some(1));
+}
+
 /// Two appenders and a `sync` caller: nobody is left waiting (the sync caller must not swallow a
 /// wake-up meant for the next leader), and `sync` returns only once what it covers is synced.
 fn model_with_sync(durability: Durability, pipelined: bool) {
