@@ -1,15 +1,15 @@
 //! `basalt`: a DynamoDB-compatible storage engine, embeddable as a crate.
 //!
-//! Basalt is being built from the disk up. What works today is its durable foundation, re-exported
-//! here so that programs can depend on the one crate:
+//! Basalt is being built from the disk up. What works today:
 //!
+//! - [`core`]: the storage core, a sharded, durable, ordered key-value store with lock-free
+//!   snapshots, atomic batches, background flushes and leveled compaction (`docs/core.md`);
+//! - [`Tree`]/[`TreeMut`]: the in-memory copy-on-write B+-tree that holds each shard's live tree;
 //! - [`wal`]: the segmented write-ahead log with group commit and crash recovery;
 //! - [`fs`]: the file layer under it (`std`, io_uring, and a fault-injecting simulation).
 //!
-//! The storage core (shards, SSTables, snapshots) and the DynamoDB data model and API
-//! are not built yet; README.md's compatibility table says what is and is not available.
-//! One building block exists: [`Tree`]/[`TreeMut`], the in-memory copy-on-write B+-tree that
-//! will be a shard's live tree, not yet wired to the log.
+//! The DynamoDB data model and API are not built yet; README.md's compatibility table says what
+//! is and is not available.
 
 pub mod core;
 mod sync;
