@@ -12,6 +12,7 @@
 //! is and is not available.
 
 pub mod core;
+pub mod model;
 mod sync;
 mod tree;
 
