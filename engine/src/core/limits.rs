@@ -1,8 +1,9 @@
 //! Named bounds of the storage core.
 
 /// The longest key: room for DynamoDB's largest partition key (2048 bytes) and sort key (1024
-/// bytes) with their encoding and the hash prefix.
-pub const KEY_BYTES_MAX: usize = 4096;
+/// bytes) in their worst-case order-preserving encoding (every byte escaped to two, plus
+/// terminators) after the 8-byte hash prefix: 8 + 4098 + 2050 = 6156 bytes.
+pub const KEY_BYTES_MAX: usize = 8192;
 
 /// Frozen trees a shard may hold before its writers wait for a flush (backpressure).
 pub(crate) const FROZEN_TREES_MAX: usize = 4;

@@ -1,5 +1,26 @@
-//! The DynamoDB data model: values, numbers, key encoding. Being built: today it holds `Number`.
+//! The DynamoDB data model, being built for the item API (`docs/model.md`).
+//!
+//! Today it holds: [`Number`], DynamoDB's exact decimal; [`AttributeValue`] with DynamoDB's JSON
+//! wire format and its validation rules and messages (`value`); item sizes by DynamoDB's rules
+//! (`size`); and the storage key of an item, order-preserving with its partition hash prefix
+//! (`key`). Tables, the binary item encoding and the operations come next.
 
+mod key;
 mod number;
+mod size;
+mod value;
 
+pub use key::{
+    begins_with_range, decode_item_key, item_key, partition_hash, partition_prefix,
+    partition_range, sort_bound, sort_bound_after, sort_range, KeyError, KeyType, KeyValue,
+    SortCondition, HASH_PREFIX_BYTES, PARTITION_HASH_SEED,
+};
 pub use number::{Number, NumberError};
+pub use size::{
+    check_item_size, item_size_bytes, number_size_bytes, value_size_bytes, ItemTooLarge,
+    ITEM_SIZE_BYTES_MAX,
+};
+pub use value::{
+    item_from_json, item_to_json, validate_value, AttributeValue, ErrorKind, Item, JsonToken,
+    SetKind, ValueError, WireValue, NESTING_LEVELS_MAX,
+};
