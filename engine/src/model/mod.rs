@@ -3,13 +3,16 @@
 //! Today it holds: [`Number`], DynamoDB's exact decimal; [`AttributeValue`] with DynamoDB's JSON
 //! wire format and its validation rules and messages (`value`); item sizes by DynamoDB's rules
 //! (`size`); and the storage key of an item, order-preserving with its partition hash prefix
-//! (`key`). Tables, the binary item encoding and the operations come next.
+//! (`key`); the binary item encoding for storage (`codec`). Tables and the operations come
+//! next.
 
+mod codec;
 mod key;
 mod number;
 mod size;
 mod value;
 
+pub use codec::{decode_item, encode_item, fuzz_item_decode, CodecError};
 pub use key::{
     begins_with_range, decode_item_key, item_key, partition_hash, partition_prefix,
     partition_range, sort_bound, sort_bound_after, sort_range, KeyError, KeyType, KeyValue,

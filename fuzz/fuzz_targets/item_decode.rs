@@ -1,0 +1,7 @@
+//! Items from untrusted bytes: arbitrary bytes through the storage decoding of an item, and
+//! arbitrary JSON through its wire decoding, never panic; whatever decodes survives re-encoding.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|bytes: &[u8]| basalt::model::fuzz_item_decode(bytes));
