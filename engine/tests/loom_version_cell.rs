@@ -45,6 +45,23 @@ fn version(
     })
 }
 
+/// One "dropped" flag per version generation, outside the versions themselves.
+fn dropped_flags() -> Arc<[AtomicBool; 4]> {
+    Arc::new([
+        AtomicBool::new(false),
+        AtomicBool::new(false),
+        AtomicBool::new(false),
+        AtomicBool::new(false),
+    ])
+}
+
+/// Checks, after the cell is gone, that generations 0..3 were each dropped.
+fn assert_all_dropped(dropped: &[AtomicBool; 4]) {
+    for (generation, flag) in dropped.iter().enumerate().take(3) {
+        assert!(flag.load(Ordering::SeqCst), "version {generation} never dropped");
+    }
+}
+
 fn reader(cell: &VersionCell<Version>, loads: usize) {
     let mut last = 0;
     for _ in 0..loads {
@@ -68,12 +85,7 @@ fn reader(cell: &VersionCell<Version>, loads: usize) {
 #[test]
 fn writer_publishes_while_two_readers_load() {
     loom::model(|| {
-        let dropped: Arc<[AtomicBool; 4]> = Arc::new([
-            AtomicBool::new(false),
-            AtomicBool::new(false),
-            AtomicBool::new(false),
-            AtomicBool::new(false),
-        ]);
+        let dropped = dropped_flags();
         let cell = Arc::new(VersionCell::new(version(0, &[], &[], &dropped)));
         let readers: Vec<_> = (0..2)
             .map(|_| {
@@ -87,21 +99,14 @@ fn writer_publishes_while_two_readers_load() {
             reader.join().expect("reader panicked");
         }
         drop(cell);
-        for (generation, flag) in dropped.iter().enumerate().take(3) {
-            assert!(flag.load(Ordering::SeqCst), "version {generation} never dropped");
-        }
+        assert_all_dropped(&dropped);
     });
 }
 
 #[test]
 fn two_stores_race_with_one_reader() {
     loom::model(|| {
-        let dropped: Arc<[AtomicBool; 4]> = Arc::new([
-            AtomicBool::new(false),
-            AtomicBool::new(false),
-            AtomicBool::new(false),
-            AtomicBool::new(false),
-        ]);
+        let dropped = dropped_flags();
         let cell = Arc::new(VersionCell::new(version(0, &[], &[], &dropped)));
         let reader_cell = cell.clone();
         let reader = loom::thread::spawn(move || {
@@ -122,8 +127,6 @@ fn two_stores_race_with_one_reader() {
         reader.join().expect("reader panicked");
         writer.join().expect("writer panicked");
         drop(cell);
-        for (generation, flag) in dropped.iter().enumerate().take(3) {
-            assert!(flag.load(Ordering::SeqCst), "version {generation} never dropped");
-        }
+        assert_all_dropped(&dropped);
     });
 }

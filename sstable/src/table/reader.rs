@@ -150,21 +150,11 @@ impl Table {
     /// # Errors
     /// As [`Table::get`].
     pub fn get_with_hash(&self, key: &[u8], hash: KeyHash) -> Result<Option<Entry>> {
-        if !self.may_contain(hash) {
+        let Some(found) = self.locate_with_hash(key, hash)? else {
             return Ok(None);
-        }
-        let block_index = self.inner.index.partition_point(|last| last < key);
-        if block_index == self.inner.index.len() {
-            return Ok(None);
-        }
-        let (handle, block) = self.data_block(block_index)?;
-        let found = block.find(key).map_err(|detail| self.malformed(handle, detail))?;
-        match found {
-            Some(found) if found.key == key => {
-                Ok(Some(self.decode_entry(&block, handle, found.key, found.value)?))
-            }
-            _ => Ok(None),
-        }
+        };
+        let value = self.bytes().get(found.value).unwrap_or_default().to_vec();
+        Ok(Some(Entry { key: key.to_vec(), seqno: found.seqno, kind: found.kind, value }))
     }
 
     /// As [`Table::get_with_hash`], but without copying: where the newest version of `key`
