@@ -93,8 +93,8 @@ fn writer_publishes_while_two_readers_load() {
                 loom::thread::spawn(move || reader(&cell, 2))
             })
             .collect();
-        drop(cell.store(version(1, &[1], &[], &dropped))); // a write
-        drop(cell.store(version(2, &[], &[1], &dropped))); // freeze + flush install in one swap
+        cell.store(version(1, &[1], &[], &dropped)); // a write
+        cell.store(version(2, &[], &[1], &dropped)); // freeze + flush install in one swap
         for reader in readers {
             reader.join().expect("reader panicked");
         }
@@ -123,7 +123,7 @@ fn two_stores_race_with_one_reader() {
         let writer = loom::thread::spawn(move || {
             writer_cell.store(version(1, &[1], &[], &dropped_for_writer))
         });
-        drop(cell.store(version(2, &[1], &[], &dropped)));
+        cell.store(version(2, &[1], &[], &dropped));
         reader.join().expect("reader panicked");
         writer.join().expect("writer panicked");
         drop(cell);

@@ -79,9 +79,9 @@ impl<T> VersionCell<T> {
         value
     }
 
-    /// Replaces the value and returns the old one once no reader can still be taking it (it
-    /// lives on in the clones readers already hold). The caller may drop it anywhere.
-    pub fn store(&self, value: Arc<T>) -> Arc<T> {
+    /// Replaces the value; the old one is dropped once no reader can still be taking it (it
+    /// lives on in the clones readers already hold).
+    pub fn store(&self, value: Arc<T>) {
         let _writer = lock(&self.writer);
         let new = Arc::into_raw(value).cast_mut();
         // ORDERING: AcqRel: Release publishes the new version's contents to readers' Acquire
@@ -101,10 +101,10 @@ impl<T> VersionCell<T> {
             }
         }
         // SAFETY: `old` came from `Arc::into_raw` (constructor or an earlier store) and carries
-        // the cell's count, which is handed to the caller here exactly once. Every reader that
-        // could have loaded `old` announced itself in a counter the loop above then saw drained,
-        // so it has taken its own count already.
-        unsafe { Arc::from_raw(old) }
+        // the cell's count, which is given up here exactly once. Every reader that could have
+        // loaded `old` announced itself in a counter the loop above then saw drained, so it has
+        // taken its own count already.
+        drop(unsafe { Arc::from_raw(old) });
     }
 }
 
@@ -125,7 +125,7 @@ mod tests {
     fn load_sees_the_last_store_and_old_values_live_on_in_clones() {
         let cell = VersionCell::new(Arc::new(1));
         let first = cell.load();
-        drop(cell.store(Arc::new(2)));
+        cell.store(Arc::new(2));
         assert_eq!(*first, 1);
         assert_eq!(*cell.load(), 2);
         assert_eq!(Arc::strong_count(&first), 1, "the cell gave up its count of the old value");
@@ -152,7 +152,7 @@ mod tests {
             })
             .collect();
         for i in 1..=2_000 {
-            drop(cell.store(Arc::new(i)));
+            cell.store(Arc::new(i));
         }
         for reader in readers {
             reader.join().expect("reader panicked");

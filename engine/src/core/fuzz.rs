@@ -207,7 +207,7 @@ fn check_range(input: &mut Input<'_>, snapshot: &Snapshot, model: &Model) {
     } else {
         model.range((start.clone(), end.clone())).map(|(k, v)| (k.clone(), v.clone())).collect()
     };
-    let bounds = (as_ref(&start), as_ref(&end));
+    let bounds = (start.as_ref().map(Vec::as_slice), end.as_ref().map(Vec::as_slice));
     let reverse = input.byte() % 2 == 1;
     let got: Vec<(Vec<u8>, Vec<u8>)> = if reverse {
         snapshot
@@ -240,14 +240,6 @@ fn check_all(snapshot: &Snapshot, model: &Model) {
             Some(value.as_slice()),
             "get {key:?}"
         );
-    }
-}
-
-fn as_ref(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
-    match bound {
-        Bound::Included(key) => Bound::Included(key),
-        Bound::Excluded(key) => Bound::Excluded(key),
-        Bound::Unbounded => Bound::Unbounded,
     }
 }
 

@@ -244,12 +244,7 @@ pub(crate) fn read<F: Fs>(fs: &F, dir: &Path) -> Result<Option<Manifest>> {
 /// I/O errors; after one, the store must not assume either manifest is the current one.
 pub(crate) fn write<F: Fs>(fs: &F, dir: &Path, manifest: &Manifest) -> Result<()> {
     let temp: PathBuf = dir.join(TEMP_NAME);
-    match fs.remove_file(&temp) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(io_error("remove", &temp)(e))
-        }
-        _ => {}
-    }
+    remove_if_exists(fs, &temp)?;
     let file = fs.create_new(&temp).map_err(io_error("create", &temp))?;
     let bytes = manifest.encode();
     file.write_at(&bytes, 0).map_err(io_error("write", &temp))?;
@@ -258,6 +253,17 @@ pub(crate) fn write<F: Fs>(fs: &F, dir: &Path, manifest: &Manifest) -> Result<()
     let target = dir.join(FILE_NAME);
     fs.rename(&temp, &target).map_err(io_error("rename", &target))?;
     fs.sync_dir(dir).map_err(io_error("sync directory", dir))
+}
+
+/// Removes `path` if it exists (a leftover temporary file).
+///
+/// # Errors
+/// Any I/O error but `NotFound`.
+pub(crate) fn remove_if_exists<F: Fs>(fs: &F, path: &Path) -> Result<()> {
+    match fs.remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_error("remove", path)(e)),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -78,19 +78,20 @@ impl<F: Fs> Inner<F> {
                 offset: 0,
                 what: format!("record {} holds a malformed batch: {what}", record.lsn.0),
             })?;
+            let mut touched = Vec::new();
             for op in &ops {
                 let index = self.route(op.key).index();
-                let shard = &self.shards[index];
-                let mut state = shard.lock();
+                let mut state = self.shards[index].lock();
                 if record.lsn > state.flushed_lsn {
                     state.apply(op, record.lsn);
-                    last[index] = record.lsn;
+                    if last[index] != record.lsn {
+                        last[index] = record.lsn;
+                        touched.push(index);
+                    }
                 }
             }
-            for (index, lsn) in last.iter().enumerate() {
-                if *lsn == record.lsn {
-                    self.replayed(index, record.lsn)?;
-                }
+            for index in touched {
+                self.replayed(index, record.lsn)?;
             }
         }
         for (index, shard) in self.shards.iter().enumerate() {
@@ -185,13 +186,7 @@ fn create<F: Fs>(fs: &F, dir: &Path, options: &Options) -> Result<Manifest> {
 /// Deletes SSTables the manifest does not name (a crash between writing one and recording it)
 /// and unfinished temporary files.
 fn remove_orphans<F: Fs>(fs: &F, dir: &Path, manifest: &Manifest) -> Result<()> {
-    let temp = dir.join(manifest::TEMP_NAME);
-    match fs.remove_file(&temp) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(io_error("remove", &temp)(e))
-        }
-        _ => {}
-    }
+    manifest::remove_if_exists(fs, &dir.join(manifest::TEMP_NAME))?;
     let tables = dir.join(TABLES_DIR);
     let listed: std::collections::HashSet<u64> =
         manifest.shards.iter().flat_map(|s| s.levels.iter().flatten()).map(|t| t.id).collect();

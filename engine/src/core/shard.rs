@@ -316,14 +316,11 @@ impl WriterState {
     }
 
     fn republish(&self, cell: &VersionCell<Version>) {
-        // The replaced version is dropped here, on the writer's thread: handing it to another
-        // thread was measured slower (allocator traffic across threads, and a third thread on
-        // two cores competing with flushes).
-        drop(cell.store(sync::Arc::new(Version {
+        cell.store(sync::Arc::new(Version {
             live: self.live.clone(),
             frozen: self.frozen.clone(),
             levels: self.levels.clone(),
             visible_lsn: self.visible_lsn,
-        })));
+        }));
     }
 }

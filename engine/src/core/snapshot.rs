@@ -60,9 +60,8 @@ pub struct Range<'a> {
     start: Bound<Vec<u8>>,
     end: Bound<Vec<u8>>,
     direction: Direction,
-    /// Shards still to visit, as a half-open range of indexes.
-    next_shard: usize,
-    end_shard: usize,
+    /// Shards still to visit: taken from the front forwards, from the back backwards.
+    shards: std::ops::Range<usize>,
     current: Option<MergeIter<'a>>,
     done: bool,
 }
@@ -92,13 +91,6 @@ impl<'a> Range<'a> {
             Bound::Included(key) | Bound::Excluded(key) => snapshot.shard_of(key),
             Bound::Unbounded => snapshot.versions.len() - 1,
         };
-        let (next_shard, end_shard) = match direction {
-            Direction::Forward => (first, last + 1),
-            // Backwards, indexes count down from `end_shard - 1`; stored mirrored.
-            Direction::Backward => {
-                (snapshot.versions.len() - 1 - last, snapshot.versions.len() - first)
-            }
-        };
         let inverted = match (&start, &end) {
             (Bound::Included(s), Bound::Included(e)) => s > e,
             (Bound::Included(s) | Bound::Excluded(s), Bound::Included(e) | Bound::Excluded(e)) => {
@@ -107,30 +99,22 @@ impl<'a> Range<'a> {
             _ => false,
         };
         let empty = inverted || first > last;
-        Range { snapshot, start, end, direction, next_shard, end_shard, current: None, done: empty }
+        let shards = first..last + 1;
+        Range { snapshot, start, end, direction, shards, current: None, done: empty }
     }
 
     fn open_next_shard(&mut self) -> bool {
-        if self.next_shard >= self.end_shard {
-            return false;
-        }
-        let index = match self.direction {
-            Direction::Forward => self.next_shard,
-            Direction::Backward => self.snapshot.versions.len() - 1 - self.next_shard,
+        let next = match self.direction {
+            Direction::Forward => self.shards.next(),
+            Direction::Backward => self.shards.next_back(),
         };
-        self.next_shard += 1;
+        let Some(index) = next else { return false };
         let version: &'a Version = &self.snapshot.versions[index];
-        let sources = version.sources(as_ref(&self.start), as_ref(&self.end), self.direction);
+        let (start, end) =
+            (self.start.as_ref().map(Vec::as_slice), self.end.as_ref().map(Vec::as_slice));
+        let sources = version.sources(start, end, self.direction);
         self.current = Some(MergeIter::new(sources, self.direction, Tombstones::Hide));
         true
-    }
-}
-
-fn as_ref(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
-    match bound {
-        Bound::Included(key) => Bound::Included(key),
-        Bound::Excluded(key) => Bound::Excluded(key),
-        Bound::Unbounded => Bound::Unbounded,
     }
 }
 

@@ -365,18 +365,22 @@ impl<F: Fs> Inner<F> {
         self.check_poisoned()?;
         let payload = batch.into_payload()?;
         let ops = batch::decode(&payload).expect("a batch's own payload decodes");
-        let mut touched: Vec<ShardId> = ops.iter().map(|op| self.route(op.key)).collect();
+        let routes: Vec<ShardId> = ops.iter().map(|op| self.route(op.key)).collect();
+        let mut touched = routes.clone();
         touched.sort_unstable();
         touched.dedup();
+        // Each op's position among the touched shards, found before any lock is taken.
+        let slots: Vec<usize> = routes
+            .iter()
+            .map(|id| touched.binary_search(id).expect("every op's shard is touched"))
+            .collect();
         let multi = touched.len() > 1;
         let mut states = self.lock_writers(&touched);
         self.check_poisoned()?;
         let ticket = self.wal.enqueue(&[&payload])?;
         let lsn = ticket.first;
-        for op in &ops {
-            let at =
-                touched.binary_search(&self.route(op.key)).expect("every op's shard is touched");
-            states[at].apply(op, lsn);
+        for (op, &slot) in ops.iter().zip(&slots) {
+            states[slot].apply(op, lsn);
         }
         for state in &mut states {
             state.seal(lsn, multi);
