@@ -16,7 +16,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use basalt::core::{Batch, Core, Durability, Lsn, Options};
+use basalt::core::{Batch, Core, Durability, Lsn, Options, Routing};
 use basalt_fs::{File, Fs, Mapped, StdFile, StdFs};
 
 // ---------------------------------------------------------------------------------------------
@@ -228,6 +228,7 @@ fn options(shards: u16, background: bool) -> Options {
         level_base_bytes: 4 << 20,
         wal_segment_bytes: 4 << 20,
         background,
+        routing: Routing::HashPrefix,
     }
 }
 

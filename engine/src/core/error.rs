@@ -7,7 +7,7 @@ use std::sync::Arc;
 /// What went wrong in the storage core.
 ///
 /// Client mistakes ([`Error::EmptyKey`], [`Error::KeyTooLarge`], [`Error::EmptyBatch`],
-/// [`Error::BatchTooLarge`]) change nothing. I/O failures on the write path poison the store
+/// [`Error::BatchTooLarge`], [`Error::InvalidArgument`]) change nothing. I/O failures on the write path poison the store
 /// ([`Error::Poisoned`]) until it is reopened; damaged files fail `open` with a location.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -34,6 +34,11 @@ pub enum Error {
         /// The limit.
         max: usize,
     },
+    /// A call broke its contract (a programming error of the caller, such as a
+    /// [`crate::core::Core::write_with`] batch that writes a shard its reads did not lock);
+    /// nothing was changed.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
     /// An [`crate::core::Options`] field is out of range.
     #[error("invalid option {name}: {reason}")]
     InvalidOption {

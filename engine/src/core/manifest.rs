@@ -7,7 +7,7 @@
 //! `open`. Byte layout in `docs/core.md`, "Manifest":
 //!
 //! `magic: u64 "BSLTMANI" | format: u32 = 1 | payload_len: u32 | payload_crc: u32 | payload`,
-//! payload `seq: u64 | routing: u8 = 1 | shards: u16 | next_table_id: u64 | log_start: u64 | per shard:
+//! payload `seq: u64 | routing: u8 (1 hash prefix, 2 spaced) | shards: u16 | next_table_id: u64 | log_start: u64 | per shard:
 //! (flushed_lsn: u64 | levels: u8 | per level: (tables: u32 | per table: (id: u64 | len: u64)))`.
 #![deny(clippy::indexing_slicing)]
 
@@ -18,12 +18,15 @@ use basalt_wal::Lsn;
 
 use crate::core::error::{io_error, Error, Result};
 use crate::core::limits::LEVELS_MAX;
+use crate::core::route::Routing;
 
 const MAGIC: u64 = u64::from_le_bytes(*b"BSLTMANI");
 const FORMAT: u32 = 1;
 const HEADER_BYTES: usize = 20;
-/// The routing rule of `route.rs` (hash-prefix ranges).
+/// The routing rules of `route.rs`: hash-prefix ranges ([`Routing::HashPrefix`]).
 const ROUTING_PREFIX_RANGES: u8 = 1;
+/// Hash after a 4-byte space ([`Routing::Spaced`]).
+const ROUTING_SPACED: u8 = 2;
 /// Bounds what a manifest may claim before anything is allocated.
 const PAYLOAD_BYTES_MAX: usize = 64 << 20;
 
@@ -51,6 +54,8 @@ pub(crate) struct ShardMeta {
 pub(crate) struct Manifest {
     /// Increases with every write.
     pub(crate) seq: u64,
+    /// How keys map to shards; fixed at creation.
+    pub(crate) routing: Routing,
     pub(crate) next_table_id: u64,
     /// The log may have been deleted below this LSN, never at or above it: a log that starts
     /// later has lost records.
@@ -59,9 +64,10 @@ pub(crate) struct Manifest {
 }
 
 impl Manifest {
-    pub(crate) fn new(shards: u16) -> Manifest {
+    pub(crate) fn new(shards: u16, routing: Routing) -> Manifest {
         Manifest {
             seq: 0,
+            routing,
             next_table_id: 1,
             log_start: Lsn(1),
             shards: vec![ShardMeta::default(); usize::from(shards)],
@@ -75,7 +81,10 @@ impl Manifest {
     pub(crate) fn encode(&self) -> Vec<u8> {
         let mut payload = Vec::new();
         payload.extend_from_slice(&self.seq.to_le_bytes());
-        payload.push(ROUTING_PREFIX_RANGES);
+        payload.push(match self.routing {
+            Routing::HashPrefix => ROUTING_PREFIX_RANGES,
+            Routing::Spaced => ROUTING_SPACED,
+        });
         payload.extend_from_slice(&self.shard_count().to_le_bytes());
         payload.extend_from_slice(&self.next_table_id.to_le_bytes());
         payload.extend_from_slice(&self.log_start.0.to_le_bytes());
@@ -144,10 +153,11 @@ fn decode_payload(payload: &[u8]) -> std::result::Result<Manifest, (usize, Strin
     let mut r = Reader { bytes: payload, offset: 0 };
     let truncated = |offset| (offset, "truncated".to_string());
     let seq = r.u64().map_err(truncated)?;
-    let routing = r.u8().map_err(truncated)?;
-    if routing != ROUTING_PREFIX_RANGES {
-        return Err((r.offset - 1, format!("unknown routing rule {routing}")));
-    }
+    let routing = match r.u8().map_err(truncated)? {
+        ROUTING_PREFIX_RANGES => Routing::HashPrefix,
+        ROUTING_SPACED => Routing::Spaced,
+        other => return Err((r.offset - 1, format!("unknown routing rule {other}"))),
+    };
     let shard_count = r.u16().map_err(truncated)?;
     if shard_count == 0 {
         return Err((r.offset - 2, "zero shards".into()));
@@ -185,7 +195,7 @@ fn decode_payload(payload: &[u8]) -> std::result::Result<Manifest, (usize, Strin
     if r.offset != payload.len() {
         return Err((r.offset, "bytes after the last shard".into()));
     }
-    Ok(Manifest { seq, next_table_id, log_start, shards })
+    Ok(Manifest { seq, routing, next_table_id, log_start, shards })
 }
 
 struct Reader<'a> {
@@ -272,7 +282,7 @@ mod tests {
     use super::*;
 
     fn sample() -> Manifest {
-        let mut manifest = Manifest::new(3);
+        let mut manifest = Manifest::new(3, Routing::HashPrefix);
         manifest.seq = 9;
         manifest.next_table_id = 10;
         manifest.log_start = Lsn(40);
@@ -288,6 +298,16 @@ mod tests {
     fn round_trips() {
         let manifest = sample();
         let decoded = Manifest::decode(&manifest.encode(), Path::new("M")).expect("decodes");
+        assert_eq!(decoded, manifest);
+    }
+
+    #[test]
+    fn spaced_routing_round_trips_as_byte_2() {
+        let manifest = Manifest { routing: Routing::Spaced, ..sample() };
+        let bytes = manifest.encode();
+        assert_eq!(bytes[HEADER_BYTES + 8], ROUTING_SPACED);
+        assert_eq!(sample().encode()[HEADER_BYTES + 8], ROUTING_PREFIX_RANGES);
+        let decoded = Manifest::decode(&bytes, Path::new("M")).expect("decodes");
         assert_eq!(decoded, manifest);
     }
 

@@ -2,7 +2,8 @@
 //!
 //! A store is a directory: `MANIFEST` (which SSTables make up each shard), `wal/` (the
 //! write-ahead log) and `tables/` (SSTables). Keys are split into shards by their first eight
-//! bytes (a hash prefix supplied by the layer above, see [`ShardId::of`]). Each shard is a live
+//! bytes (a hash prefix supplied by the layer above, see [`ShardId::of`]), or under
+//! [`Routing::Spaced`] by bytes 4..12 after a 4-byte space id. Each shard is a live
 //! copy-on-write B+-tree, frozen trees waiting to be flushed, and leveled SSTables; its
 //! published [`Snapshot`]-able state is one immutable version behind an atomic pointer.
 //!
@@ -49,7 +50,7 @@ pub use bytes::Bytes;
 pub use error::{Error, Result};
 pub use limits::KEY_BYTES_MAX;
 pub use options::{Options, SHARDS_MAX};
-pub use route::ShardId;
+pub use route::{Routing, ShardId};
 pub use snapshot::{Range, Snapshot};
 pub use store::{Core, Stats};
 

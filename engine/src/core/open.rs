@@ -178,7 +178,7 @@ fn create<F: Fs>(fs: &F, dir: &Path, options: &Options) -> Result<Manifest> {
             manifest::FILE_NAME
         )));
     }
-    let manifest = Manifest::new(options.shards);
+    let manifest = Manifest::new(options.shards, options.routing);
     manifest::write(fs, dir, &manifest)?;
     Ok(manifest)
 }

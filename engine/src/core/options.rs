@@ -3,6 +3,7 @@
 use basalt_wal::Durability;
 
 use crate::core::error::{Error, Result};
+use crate::core::route::Routing;
 
 /// The most shards a store may have.
 pub const SHARDS_MAX: u16 = 1024;
@@ -34,6 +35,11 @@ pub struct Options {
     /// default). When false they run only through `flush` and `compact`, which tests use to
     /// control timing.
     pub background: bool,
+    /// How keys map to shards, for a new store. Like `shards`, part of the on-disk format: an
+    /// existing store keeps the rule it was created with (recorded in its manifest) whatever
+    /// this says, and [`crate::core::Core::routing`] reports the rule in force. Default
+    /// [`Routing::HashPrefix`].
+    pub routing: Routing,
 }
 
 impl Default for Options {
@@ -47,6 +53,7 @@ impl Default for Options {
             level_base_bytes: 64 << 20,
             wal_segment_bytes: 64 << 20,
             background: true,
+            routing: Routing::HashPrefix,
         }
     }
 }

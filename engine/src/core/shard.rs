@@ -18,10 +18,13 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
+use basalt_sstable::Kind;
 use basalt_wal::Lsn;
 
 use crate::core::batch::Op;
+use crate::core::bytes::Bytes;
 use crate::core::cell::VersionCell;
+use crate::core::error::Result;
 use crate::core::limits::{FROZEN_TREES_MAX, TREE_ENTRY_OVERHEAD_BYTES};
 use crate::core::slot;
 use crate::core::version::{Frozen, Levels, Version};
@@ -199,6 +202,23 @@ impl Shard {
         self.changed.notify_all();
     }
 
+    /// Waits until this shard has published through `lsn` (so everything at or below it is as
+    /// durable as the store promises). Returns false, without waiting further, once the store
+    /// `gave_up` (poisoned: the roots may have been discarded and will never be published).
+    ///
+    /// Cheaper than asking the log: the writers of those records are already waiting for the
+    /// log and publish them as soon as it is durable, so this adds no sync and no group.
+    pub(crate) fn wait_published(&self, lsn: Lsn, gave_up: impl Fn() -> bool) -> bool {
+        let mut state = self.lock();
+        while state.visible_lsn < lsn {
+            if gave_up() {
+                return false;
+            }
+            state = self.wait(state);
+        }
+        true
+    }
+
     /// Freezes the live tree now if it holds anything (explicit flush, close); waits for the
     /// shard's sealed roots to be published first. Returns whether it froze.
     pub(crate) fn freeze_now(&self) -> bool {
@@ -235,6 +255,35 @@ impl WriterState {
     /// trees are below their bound or the store has `gave_up`.
     pub(crate) fn writable(&self, stall: bool, gave_up: impl Fn() -> bool) -> bool {
         !(self.freeze_wanted || (stall && self.frozen.len() >= FROZEN_TREES_MAX && !gave_up()))
+    }
+
+    /// The newest value of `key` as the shard's writers see it: the working tree (which holds
+    /// writes applied but not yet durable, and everything of the live tree), then the frozen
+    /// trees and SSTables. `None` for a missing or deleted key.
+    ///
+    /// # Errors
+    /// A damaged SSTable block.
+    pub(crate) fn read(&self, key: &[u8]) -> Result<Option<Bytes>> {
+        if let Some(slot) = self.working.get(key) {
+            return Ok(match slot::kind(slot) {
+                Kind::Value => Some(slot::value(slot)),
+                Kind::Tombstone => None,
+            });
+        }
+        // The working tree contains the live tree, so the rest is an empty live tree's version.
+        let rest = Version {
+            live: Tree::new(),
+            frozen: self.frozen.clone(),
+            levels: self.levels.clone(),
+            visible_lsn: self.last_applied,
+        };
+        rest.get(key)
+    }
+
+    /// The LSN through which [`WriterState::read`] may see changes not yet published (and so
+    /// perhaps not durable), or `None` when everything applied is published.
+    pub(crate) fn unpublished_through(&self) -> Option<Lsn> {
+        (self.last_applied > self.visible_lsn).then_some(self.last_applied)
     }
 
     /// Applies one operation of the write with LSN `lsn` to the working tree.

@@ -6,7 +6,7 @@ use basalt_sstable::{Direction, MergeIter, Tombstones};
 
 use crate::core::bytes::Bytes;
 use crate::core::error::Result;
-use crate::core::route::ShardId;
+use crate::core::route::Routing;
 use crate::core::version::Version;
 use crate::sync::Arc;
 
@@ -19,17 +19,21 @@ use crate::sync::Arc;
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     versions: Vec<Arc<Version>>,
+    routing: Routing,
 }
 
 impl Snapshot {
-    pub(crate) fn new(versions: Vec<Arc<Version>>) -> Snapshot {
+    pub(crate) fn new(versions: Vec<Arc<Version>>, routing: Routing) -> Snapshot {
         assert!(!versions.is_empty(), "a store has at least one shard");
-        Snapshot { versions }
+        Snapshot { versions, routing }
+    }
+
+    fn shard_count(&self) -> u16 {
+        u16::try_from(self.versions.len()).expect("shard count fits u16")
     }
 
     fn shard_of(&self, key: &[u8]) -> usize {
-        let count = u16::try_from(self.versions.len()).expect("shard count fits u16");
-        ShardId::of(key, count).index()
+        self.routing.shard_of(key, self.shard_count()).index()
     }
 
     /// The value of `key` in this snapshot, or `None`.
@@ -53,8 +57,11 @@ impl Snapshot {
 
 /// An iterator over a key range of a [`Snapshot`]; see [`Snapshot::range`].
 ///
-/// Shards hold disjoint, ordered slices of the key space, so the range visits the shards that
-/// can hold its keys one after another, merging each shard's trees and SSTables lazily.
+/// Shards hold disjoint, ordered slices of the key space (under [`Routing::Spaced`], of each
+/// space), so a range that stays in one space visits the shards that can hold its keys one after
+/// another, merging each shard's trees and SSTables lazily. A range that crosses spaces under
+/// [`Routing::Spaced`] merges the sources of every shard at once: their keys interleave, but
+/// never repeat across shards.
 pub struct Range<'a> {
     snapshot: &'a Snapshot,
     start: Bound<Vec<u8>>,
@@ -62,6 +69,8 @@ pub struct Range<'a> {
     direction: Direction,
     /// Shards still to visit: taken from the front forwards, from the back backwards.
     shards: std::ops::Range<usize>,
+    /// Visit all of `shards` at once, in one merge (a range across spaces).
+    merge_all: bool,
     current: Option<MergeIter<'a>>,
     done: bool,
 }
@@ -83,13 +92,14 @@ impl<'a> Range<'a> {
     ) -> Range<'a> {
         let start = range.start_bound().map(<[u8]>::to_vec);
         let end = range.end_bound().map(<[u8]>::to_vec);
-        let first = match &start {
-            Bound::Included(key) | Bound::Excluded(key) => snapshot.shard_of(key),
-            Bound::Unbounded => 0,
-        };
-        let last = match &end {
-            Bound::Included(key) | Bound::Excluded(key) => snapshot.shard_of(key),
-            Bound::Unbounded => snapshot.versions.len() - 1,
+        let plan = snapshot.routing.within_one_space(
+            start.as_ref().map(Vec::as_slice),
+            end.as_ref().map(Vec::as_slice),
+            snapshot.shard_count(),
+        );
+        let (first, last, merge_all) = match plan {
+            Some((first, last)) => (first.index(), last.index(), false),
+            None => (0, snapshot.versions.len() - 1, true),
         };
         let inverted = match (&start, &end) {
             (Bound::Included(s), Bound::Included(e)) => s > e,
@@ -100,19 +110,31 @@ impl<'a> Range<'a> {
         };
         let empty = inverted || first > last;
         let shards = first..last + 1;
-        Range { snapshot, start, end, direction, shards, current: None, done: empty }
+        Range { snapshot, start, end, direction, shards, merge_all, current: None, done: empty }
     }
 
+    /// Opens the merge of the next shard (or of all shards, under `merge_all`); false when
+    /// none is left.
     fn open_next_shard(&mut self) -> bool {
-        let next = match self.direction {
-            Direction::Forward => self.shards.next(),
-            Direction::Backward => self.shards.next_back(),
+        let indexes: Vec<usize> = if self.merge_all {
+            self.shards.by_ref().collect()
+        } else {
+            let next = match self.direction {
+                Direction::Forward => self.shards.next(),
+                Direction::Backward => self.shards.next_back(),
+            };
+            next.into_iter().collect()
         };
-        let Some(index) = next else { return false };
-        let version: &'a Version = &self.snapshot.versions[index];
+        if indexes.is_empty() {
+            return false;
+        }
         let (start, end) =
             (self.start.as_ref().map(Vec::as_slice), self.end.as_ref().map(Vec::as_slice));
-        let sources = version.sources(start, end, self.direction);
+        let snapshot: &'a Snapshot = self.snapshot;
+        let sources = indexes
+            .into_iter()
+            .flat_map(|index| snapshot.versions[index].sources(start, end, self.direction))
+            .collect();
         self.current = Some(MergeIter::new(sources, self.direction, Tombstones::Hide));
         true
     }

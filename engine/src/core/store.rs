@@ -2,18 +2,18 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 
 use basalt_fs::{Fs, SystemFs};
-use basalt_wal::{Durability, Lsn, Wal};
+use basalt_wal::{Durability, Lsn, Ticket, Wal};
 
-use crate::core::batch::{self, Batch};
+use crate::core::batch::{self, Batch, Op};
 use crate::core::bytes::Bytes;
 use crate::core::error::{Error, Result};
 use crate::core::manifest::Manifest;
 use crate::core::options::Options;
-use crate::core::route::ShardId;
+use crate::core::route::{Routing, ShardId};
 use crate::core::shard::{Shard, WriterState};
 use crate::core::snapshot::Snapshot;
 use crate::core::version::TableFile;
@@ -22,7 +22,8 @@ use crate::sync;
 /// A sharded, durable, ordered key-value store: the storage core under Basalt's DynamoDB layer.
 ///
 /// Keys are byte strings ordered bytewise; the first eight bytes pick the key's shard
-/// ([`ShardId::of`]), so callers put a hash there to spread load. Every write goes through the
+/// ([`ShardId::of`]), so callers put a hash there to spread load (under [`Routing::Spaced`],
+/// the eight bytes after a 4-byte space id). Every write goes through the
 /// write-ahead log and becomes visible, to every reader, only once it is as durable as the
 /// store's [`Durability`] promises; a [`Batch`] is atomic and becomes visible at once in every
 /// shard it touches. Reads never take a lock and never wait for writers. `docs/core.md`
@@ -61,6 +62,8 @@ pub(crate) struct Inner<F: Fs> {
     pub(crate) options: Options,
     pub(crate) wal: Wal<F>,
     pub(crate) shards: Box<[Shard]>,
+    /// How keys map to shards: the manifest's rule, whatever the options say.
+    routing: Routing,
     /// The manifest as last written; changed only under `maintenance`.
     pub(crate) manifest: Mutex<Manifest>,
     /// Serializes flushes and compactions.
@@ -74,6 +77,14 @@ pub(crate) struct Inner<F: Fs> {
     pub(crate) jobs: Mutex<Jobs>,
     pub(crate) jobs_ready: Condvar,
     pub(crate) counters: Counters,
+}
+
+/// A write applied under its writer locks, waiting for the log ([`Inner::complete`]).
+struct Applied {
+    ticket: Ticket,
+    /// The shards it changed, ascending.
+    touched: Vec<ShardId>,
+    payload_bytes: usize,
 }
 
 /// Byte counts for write amplification.
@@ -96,7 +107,7 @@ pub(crate) struct Jobs {
     pub(crate) stop: bool,
 }
 
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -152,6 +163,40 @@ impl<F: Fs> Core<F> {
     /// later write fail ([`Error::Wal`], [`Error::Poisoned`]); reopen to recover.
     pub fn write(&self, batch: Batch) -> Result<Lsn> {
         self.inner.write(batch)
+    }
+
+    /// Reads `reads` and writes what `decide` makes of them, atomically with respect to every
+    /// other write of the shards involved: the read-check-write of conditional writes, writes
+    /// that return old values, and counters.
+    ///
+    /// Takes the writer locks of the shards of `reads` (ascending, with [`Core::write`]'s
+    /// backpressure), reads each key from the shards' *working* state (which includes writes
+    /// applied but not yet durable, so the write that just preceded this one on another thread
+    /// is seen), and calls `decide` with the values in the order of `reads`, still holding the
+    /// locks. A non-empty batch it returns is written like [`Core::write`]'s, in the same
+    /// critical section: no other write of those shards comes between the reads and it. Returns
+    /// `(Some(lsn), t)` once the batch is durable and visible, `(None, t)` for an empty batch.
+    ///
+    /// Whatever the outcome, a value `decide` saw is as durable as the store promises before
+    /// this returns (a crash cannot take back what a caller reported): when nothing is written,
+    /// this waits for the publication of the changes the locked shards held at read time.
+    ///
+    /// # Concurrency
+    /// `decide` runs under writer locks: keep it short, and never call into the store from it
+    /// (a write or `write_with` of a locked shard would deadlock). A panic in it writes nothing.
+    /// Every operation of the batch must route to a shard of `reads` (under
+    /// [`Routing::Spaced`], put the keys to write among `reads`).
+    ///
+    /// # Errors
+    /// `decide`'s own error, after which nothing is written. [`Error::InvalidArgument`] for empty
+    /// `reads` or a batch that writes an unlocked shard; the errors of [`Core::write`]; a
+    /// damaged SSTable block met while reading.
+    pub fn write_with<T, E: From<Error>>(
+        &self,
+        reads: &[&[u8]],
+        decide: impl FnOnce(&[Option<Bytes>]) -> std::result::Result<(Batch, T), E>,
+    ) -> std::result::Result<(Option<Lsn>, T), E> {
+        self.inner.write_with(reads, decide)
     }
 
     /// The value of `key`, or `None`: the newest durable write, from the published version.
@@ -223,6 +268,11 @@ impl<F: Fs> Core<F> {
     /// The number of shards (fixed when the store was created).
     pub fn shard_count(&self) -> u16 {
         self.inner.shard_count()
+    }
+
+    /// How keys map to shards (fixed when the store was created; see [`Options::routing`]).
+    pub fn routing(&self) -> Routing {
+        self.inner.routing
     }
 
     /// The store's directory.
@@ -314,6 +364,7 @@ impl<F: Fs> Inner<F> {
             options,
             wal,
             shards,
+            routing: manifest.routing,
             manifest: Mutex::new(manifest),
             maintenance: Mutex::new(()),
             graveyard: Mutex::new(Vec::new()),
@@ -331,7 +382,7 @@ impl<F: Fs> Inner<F> {
     }
 
     pub(crate) fn route(&self, key: &[u8]) -> ShardId {
-        ShardId::of(key, self.shard_count())
+        self.routing.shard_of(key, self.shard_count())
     }
 
     pub(crate) fn check_poisoned(&self) -> Result<()> {
@@ -365,44 +416,153 @@ impl<F: Fs> Inner<F> {
         self.check_poisoned()?;
         let payload = batch.into_payload()?;
         let ops = batch::decode(&payload).expect("a batch's own payload decodes");
-        let routes: Vec<ShardId> = ops.iter().map(|op| self.route(op.key)).collect();
-        let mut touched = routes.clone();
+        // The shards to lock, found before any lock is taken.
+        let mut touched: Vec<ShardId> = ops.iter().map(|op| self.route(op.key)).collect();
         touched.sort_unstable();
         touched.dedup();
-        // Each op's position among the touched shards, found before any lock is taken.
-        let slots: Vec<usize> = routes
-            .iter()
-            .map(|id| touched.binary_search(id).expect("every op's shard is touched"))
-            .collect();
-        let multi = touched.len() > 1;
         let mut states = self.lock_writers(&touched);
+        let applied = self.apply_locked(&mut states, &touched, &payload, &ops);
+        drop(states);
+        self.complete(applied?)
+    }
+
+    /// The locked half of a write, with `states` (the writer locks of `locked`, ascending)
+    /// held: takes the record's LSN from the log in this critical section (so LSN order is
+    /// apply order in every shard), applies every operation (`ops`, decoded from `payload`),
+    /// and seals each touched shard.
+    ///
+    /// # Errors
+    /// An operation routed to a shard outside `locked` ([`Error::InvalidArgument`]), a poisoned
+    /// store or log: nothing is written.
+    fn apply_locked(
+        &self,
+        states: &mut [MutexGuard<'_, WriterState>],
+        locked: &[ShardId],
+        payload: &[u8],
+        ops: &[Op<'_>],
+    ) -> Result<Applied> {
+        assert_eq!(states.len(), locked.len(), "one writer lock per locked shard");
+        let mut slots = Vec::with_capacity(ops.len());
+        for op in ops {
+            let id = self.route(op.key);
+            let slot = locked.binary_search(&id).map_err(|_| {
+                Error::InvalidArgument(format!(
+                    "the batch writes shard {}, which is not locked",
+                    id.0
+                ))
+            })?;
+            slots.push(slot);
+        }
+        let mut touched_slots = slots.clone();
+        touched_slots.sort_unstable();
+        touched_slots.dedup();
+        let multi = touched_slots.len() > 1;
         self.check_poisoned()?;
-        let ticket = self.wal.enqueue(&[&payload])?;
+        let ticket = self.wal.enqueue(&[payload])?;
         let lsn = ticket.first;
         for (op, &slot) in ops.iter().zip(&slots) {
             states[slot].apply(op, lsn);
         }
-        for state in &mut states {
-            state.seal(lsn, multi);
+        for &slot in &touched_slots {
+            states[slot].seal(lsn, multi);
         }
-        drop(states);
-        if let Err(error) = self.wal.wait(ticket) {
+        let touched = touched_slots.iter().map(|&slot| locked[slot]).collect();
+        Ok(Applied { ticket, touched, payload_bytes: payload.len() })
+    }
+
+    /// The unlocked half of a write: waits for the log (sharing its group commit with other
+    /// writers), then publishes. A log failure drops the write's roots and poisons the store.
+    fn complete(&self, applied: Applied) -> Result<Lsn> {
+        let lsn = applied.ticket.first;
+        if let Err(error) = self.wal.wait(applied.ticket) {
             // This record and every later one are lost to the log; earlier ones are durable and
             // their writers publish them. Drop the roots from this LSN on.
-            for id in &touched {
+            for id in &applied.touched {
                 self.shards[id.index()].discard_from(lsn);
             }
             return Err(self.poison(Error::from(error)));
         }
-        self.publish(&touched, lsn);
+        self.publish(&applied.touched, lsn);
         // ORDERING: Relaxed: a statistics counter.
-        self.counters.written_bytes.fetch_add(payload.len() as u64, Ordering::Relaxed);
+        self.counters.written_bytes.fetch_add(applied.payload_bytes as u64, Ordering::Relaxed);
         Ok(lsn)
+    }
+
+    fn write_with<T, E: From<Error>>(
+        &self,
+        reads: &[&[u8]],
+        decide: impl FnOnce(&[Option<Bytes>]) -> std::result::Result<(Batch, T), E>,
+    ) -> std::result::Result<(Option<Lsn>, T), E> {
+        if reads.is_empty() {
+            let error = Error::InvalidArgument("write_with needs at least one key to read".into());
+            return Err(E::from(error));
+        }
+        self.check_poisoned()?;
+        let routes: Vec<ShardId> = reads.iter().map(|key| self.route(key)).collect();
+        let mut locked = routes.clone();
+        locked.sort_unstable();
+        locked.dedup();
+        let mut states = self.lock_writers(&locked);
+        self.check_poisoned()?;
+        // What the reads may see beyond the published versions: to be durable before any
+        // outcome that writes nothing is reported (a write's own LSN covers it otherwise).
+        let seen = self.unpublished(&states, &locked);
+        let mut values = Vec::with_capacity(reads.len());
+        for (key, id) in reads.iter().zip(&routes) {
+            let slot = locked.binary_search(id).expect("every read's shard is locked");
+            values.push(states[slot].read(key)?);
+        }
+        let (batch, decided) = match decide(&values) {
+            Ok((batch, decided)) if !batch.is_empty() => (batch, decided),
+            nothing => {
+                drop(states);
+                // If the log failed meanwhile, its error wins over `decide`'s: what `decide`
+                // saw may be lost.
+                self.wait_published(&seen)?;
+                return nothing.map(|(_, decided)| (None, decided));
+            }
+        };
+        let applied = batch.into_payload().and_then(|payload| {
+            let ops = batch::decode(&payload).expect("a batch's own payload decodes");
+            self.apply_locked(&mut states, &locked, &payload, &ops)
+        });
+        drop(states);
+        match applied {
+            Ok(applied) => Ok((Some(self.complete(applied)?), decided)),
+            Err(error) => {
+                self.wait_published(&seen)?;
+                Err(error.into())
+            }
+        }
+    }
+
+    /// The shards among `locked` (whose writer locks `states` are) that hold changes not yet
+    /// published, with the LSN through which they must be published before a value read from
+    /// them may be reported.
+    fn unpublished(
+        &self,
+        states: &[MutexGuard<'_, WriterState>],
+        locked: &[ShardId],
+    ) -> Vec<(ShardId, Lsn)> {
+        let through = states.iter().map(|state| state.unpublished_through());
+        locked.iter().zip(through).filter_map(|(&id, lsn)| Some((id, lsn?))).collect()
+    }
+
+    /// Waits, holding no writer lock, until every `(shard, lsn)` of `seen` is published: the
+    /// changes a [`Core::write_with`] read are then as durable as the store promises.
+    fn wait_published(&self, seen: &[(ShardId, Lsn)]) -> Result<()> {
+        let gave_up = || self.poisoned.get().is_some();
+        for &(id, lsn) in seen {
+            if !self.shards[id.index()].wait_published(lsn, gave_up) {
+                self.check_poisoned()?;
+            }
+        }
+        Ok(())
     }
 
     /// Takes the writer locks of `touched` (ascending, so two multi-shard writes cannot
     /// deadlock), each shard ready for a write. Backpressure waits happen holding no lock.
-    fn lock_writers(&self, touched: &[ShardId]) -> Vec<std::sync::MutexGuard<'_, WriterState>> {
+    fn lock_writers(&self, touched: &[ShardId]) -> Vec<MutexGuard<'_, WriterState>> {
         let stall = self.options.background;
         let gave_up = || self.poisoned.get().is_some();
         if let [only] = touched {
@@ -472,7 +632,7 @@ impl<F: Fs> Inner<F> {
             let versions: Vec<sync::Arc<_>> = self.shards.iter().map(Shard::version).collect();
             // ORDERING: SeqCst, see `publish`.
             if self.txn_seq.load(Ordering::SeqCst) == before {
-                return Snapshot::new(versions);
+                return Snapshot::new(versions, self.routing);
             }
         }
     }
