@@ -7,8 +7,10 @@
 //! next.
 
 mod codec;
+mod convert;
 mod key;
 mod number;
+mod serde_item;
 mod size;
 mod value;
 
@@ -19,6 +21,7 @@ pub use key::{
     SortCondition, HASH_PREFIX_BYTES, PARTITION_HASH_SEED,
 };
 pub use number::{Number, NumberError};
+pub use serde_item::{from_item, from_value, to_item, to_value, ItemSerdeError};
 pub use size::{
     check_item_size, item_size_bytes, number_size_bytes, value_size_bytes, ItemTooLarge,
     ITEM_SIZE_BYTES_MAX,
