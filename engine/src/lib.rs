@@ -8,14 +8,23 @@
 //! - [`wal`]: the segmented write-ahead log with group commit and crash recovery;
 //! - [`fs`]: the file layer under it (`std`, io_uring, and a fault-injecting simulation).
 //!
-//! The DynamoDB data model and API are not built yet; README.md's compatibility table says what
-//! is and is not available.
+//! - [`Db`]: DynamoDB's tables and single-item operations (CreateTable, PutItem, GetItem, …)
+//!   over the storage core, with the request and response types of [`api`] and DynamoDB's
+//!   errors ([`api::DbError`]);
+//! - [`model`]: the DynamoDB data model: attribute values, exact numbers, item sizes, key and
+//!   item encodings, and serde conversion between Rust types and items.
+//!
+//! README.md's compatibility table says which DynamoDB operations are available.
 
+pub mod api;
 pub mod core;
+#[doc(hidden)]
+pub mod db;
 pub mod model;
 mod sync;
 mod tree;
 
 pub use basalt_fs as fs;
 pub use basalt_wal as wal;
+pub use db::{Db, DbOptions, PARTITION_KEY_BYTES_MAX, SORT_KEY_BYTES_MAX};
 pub use tree::{Key, Range, Tree, TreeMut, Value, NODE_ENTRIES_MAX, NODE_ENTRIES_MIN};

@@ -79,6 +79,7 @@ impl Keys {
         self.keys.is_empty()
     }
 
+    #[cfg(any(test, feature = "verify"))]
     pub(crate) fn as_slice(&self) -> &[Key] {
         &self.keys
     }

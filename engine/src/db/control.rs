@@ -1,0 +1,650 @@
+//! The control plane: CreateTable, DeleteTable, DescribeTable, ListTables, UpdateTable, the
+//! tagging calls, DescribeLimits and DescribeEndpoints.
+
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::api::{
+    AttributeDefinition, CreateTableInput, CreateTableOutput, DbError, DeleteTableInput,
+    DeleteTableOutput, DescribeEndpointsOutput, DescribeLimitsOutput, DescribeTableInput,
+    DescribeTableOutput, Endpoint, KeySchemaElement, ListTablesInput, ListTablesOutput,
+    ListTagsOfResourceInput, ListTagsOfResourceOutput, SseSpecification, TableDescription,
+    TagResourceInput, UntagResourceInput, UpdateTableInput, UpdateTableOutput,
+};
+use crate::core::Batch;
+use crate::db::catalog::{self, TableRecord};
+use crate::db::check::Constraints;
+use crate::db::{lock, Db, Inner, Table, TableStats};
+
+const BILLING_MODES: &[&str] = &["PROVISIONED", "PAY_PER_REQUEST"];
+const TABLE_CLASSES: &[&str] = &["STANDARD", "STANDARD_INFREQUENT_ACCESS"];
+/// DynamoDB's ceiling on a provisioned capacity value.
+const CAPACITY_MAX: i64 = 1_000_000_000_000;
+/// Tags per resource.
+const TAGS_MAX: usize = 50;
+
+/// Seconds since the epoch, as DynamoDB's timestamps are.
+pub(crate) fn now_seconds() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_millis() as f64 / 1000.0)
+}
+
+impl Db {
+    /// CreateTable. The table is usable as soon as this returns, so it is described as
+    /// `ACTIVE` (DynamoDB answers `CREATING` and becomes `ACTIVE` moments later; clients that
+    /// wait for `ACTIVE` find it at once).
+    ///
+    /// # Errors
+    /// `ValidationException` with DynamoDB's messages for an invalid definition, for index and
+    /// stream specifications (not built yet) and other unsupported settings;
+    /// `ResourceInUseException` when the name is taken.
+    pub fn create_table(&self, input: CreateTableInput) -> Result<CreateTableOutput, DbError> {
+        check_create(&input)?;
+        let name = input.table_name.clone().expect("checked");
+        let _control = lock(&self.inner.control);
+        if self.inner.tables.read().unwrap_or_else(PoisonError::into_inner).contains_key(&name) {
+            return Err(DbError::ResourceInUse(format!("Table already exists: {name}")));
+        }
+        let space = self.inner.next_space()?;
+        let record = new_record(&self.inner, input, space);
+        let schema = record.schema()?;
+        let mut batch = Batch::new();
+        batch.put(catalog::table_key(&name), record.encode());
+        batch.put(catalog::next_space_key(), (space + 1).to_be_bytes());
+        self.inner.core.write(batch)?;
+        let description = record.describe("ACTIVE", 0, 0);
+        let table = Table {
+            record,
+            schema,
+            stats: Arc::new(TableStats::default()),
+            alive: Arc::new(RwLock::new(true)),
+        };
+        self.inner
+            .tables
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name, Arc::new(table));
+        Ok(CreateTableOutput { table_description: description })
+    }
+
+    /// DeleteTable: the table disappears at once; its items are deleted in the background.
+    ///
+    /// # Errors
+    /// `ResourceNotFoundException` for a missing table, `ValidationException` when deletion
+    /// protection is on.
+    pub fn delete_table(&self, input: DeleteTableInput) -> Result<DeleteTableOutput, DbError> {
+        let mut c = Constraints::new();
+        c.name(input.table_name.as_ref(), "tableName");
+        c.finish()?;
+        let name = input.table_name.expect("checked");
+        let _control = lock(&self.inner.control);
+        let table = self.inner.control_table(&name)?;
+        if table.record.deletion_protection {
+            return Err(DbError::validation(
+                "Resource cannot be deleted as it is currently protected against deletion. \
+                 Disable deletion protection first.",
+            ));
+        }
+        // Waits for item operations in flight; later ones find the table gone.
+        let mut alive = table.alive.write().unwrap_or_else(PoisonError::into_inner);
+        let mut batch = Batch::new();
+        batch.delete(catalog::table_key(&name));
+        batch.put(catalog::purge_key(table.record.space), name.as_bytes());
+        self.inner.core.write(batch)?;
+        *alive = false;
+        drop(alive);
+        self.inner.tables.write().unwrap_or_else(PoisonError::into_inner).remove(&name);
+        let (items, bytes) = table.stats.get();
+        {
+            let mut purge = lock(&self.inner.purge);
+            purge.generation += 1;
+        }
+        self.inner.purge_wake.notify_all();
+        Ok(DeleteTableOutput { table_description: table.record.describe("DELETING", items, bytes) })
+    }
+
+    /// DescribeTable, with the live item count and size.
+    ///
+    /// # Errors
+    /// `ResourceNotFoundException` for a missing table.
+    pub fn describe_table(
+        &self,
+        input: DescribeTableInput,
+    ) -> Result<DescribeTableOutput, DbError> {
+        let mut c = Constraints::new();
+        c.table_name_or_arn(input.table_name.as_ref());
+        c.finish()?;
+        let table = self.inner.control_table(input.table_name.as_deref().expect("checked"))?;
+        Ok(DescribeTableOutput { table: describe(&table) })
+    }
+
+    /// ListTables: names in ascending order, a page at a time.
+    ///
+    /// # Errors
+    /// `ValidationException` for a `Limit` outside 1–100 or a malformed start name.
+    pub fn list_tables(&self, input: ListTablesInput) -> Result<ListTablesOutput, DbError> {
+        let mut c = Constraints::new();
+        if let Some(start) = &input.exclusive_start_table_name {
+            c.name(Some(start), "exclusiveStartTableName");
+        }
+        if let Some(limit) = input.limit {
+            if limit < 1 {
+                c.fail(Some(&limit.to_string()), "limit", "have value greater than or equal to 1");
+            }
+            if limit > 100 {
+                c.fail(Some(&limit.to_string()), "limit", "have value less than or equal to 100");
+            }
+        }
+        c.finish()?;
+        let limit = usize::try_from(input.limit.unwrap_or(100)).expect("checked to be 1..=100");
+        let tables = self.inner.tables.read().unwrap_or_else(PoisonError::into_inner);
+        let start = input.exclusive_start_table_name.as_deref().unwrap_or("");
+        let mut names = tables
+            .range::<str, _>((std::ops::Bound::Excluded(start), std::ops::Bound::Unbounded))
+            .map(|(name, _)| name.clone());
+        let table_names: Vec<String> = names.by_ref().take(limit).collect();
+        let more = names.next().is_some();
+        let last_evaluated_table_name = if more { table_names.last().cloned() } else { None };
+        Ok(ListTablesOutput { table_names, last_evaluated_table_name })
+    }
+
+    /// UpdateTable: billing mode, provisioned capacity, table class and deletion protection.
+    ///
+    /// # Errors
+    /// `ValidationException` with DynamoDB's messages for an empty or no-op update, and for
+    /// index, stream and replica changes (not built yet); `ResourceNotFoundException`.
+    pub fn update_table(&self, input: UpdateTableInput) -> Result<UpdateTableOutput, DbError> {
+        check_update(&input)?;
+        let name = input.table_name.clone().expect("checked");
+        let _control = lock(&self.inner.control);
+        let table = self.inner.control_table(&name)?;
+        let mut record = table.record.clone();
+        apply_update(&mut record, &input)?;
+        let updated = self.inner.replace_record(&table, record)?;
+        Ok(UpdateTableOutput { table_description: describe(&updated) })
+    }
+
+    /// TagResource: adds tags to a table, overwriting values of keys it has.
+    ///
+    /// # Errors
+    /// `ResourceNotFoundException` for an unknown ARN, `ValidationException` for invalid tags
+    /// or more than 50.
+    pub fn tag_resource(&self, input: TagResourceInput) -> Result<(), DbError> {
+        let mut c = Constraints::new();
+        check_arn(&mut c, input.resource_arn.as_ref());
+        c.required(input.tags.as_ref(), "tags");
+        for (i, tag) in input.tags.iter().flatten().enumerate() {
+            c.length(&tag.key, &format!("tags.{}.member.key", i + 1), 1, 128);
+            c.length(&tag.value, &format!("tags.{}.member.value", i + 1), 0, 256);
+        }
+        c.finish()?;
+        let tags = input.tags.expect("checked");
+        if tags.iter().any(|t| t.key.starts_with("aws:")) {
+            return Err(DbError::validation(
+                "One or more parameter values were invalid: Tag keys with the prefix aws: are \
+                 reserved for AWS use",
+            ));
+        }
+        let _control = lock(&self.inner.control);
+        let table = self.inner.table_by_arn(input.resource_arn.as_deref().expect("checked"))?;
+        let mut record = table.record.clone();
+        for tag in tags {
+            match record.tags.iter_mut().find(|t| t.key == tag.key) {
+                Some(existing) => existing.value = tag.value,
+                None => record.tags.push(tag),
+            }
+        }
+        if record.tags.len() > TAGS_MAX {
+            return Err(DbError::LimitExceeded(format!(
+                "The number of tags on the resource exceeds the limit of {TAGS_MAX}"
+            )));
+        }
+        record.tags.sort_by(|a, b| a.key.cmp(&b.key));
+        self.inner.replace_record(&table, record)?;
+        Ok(())
+    }
+
+    /// UntagResource: removes tags by key; keys the table does not have are ignored.
+    ///
+    /// # Errors
+    /// `ResourceNotFoundException` for an unknown ARN.
+    pub fn untag_resource(&self, input: UntagResourceInput) -> Result<(), DbError> {
+        let mut c = Constraints::new();
+        check_arn(&mut c, input.resource_arn.as_ref());
+        c.required(input.tag_keys.as_ref(), "tagKeys");
+        c.finish()?;
+        let keys = input.tag_keys.expect("checked");
+        let _control = lock(&self.inner.control);
+        let table = self.inner.table_by_arn(input.resource_arn.as_deref().expect("checked"))?;
+        let mut record = table.record.clone();
+        record.tags.retain(|t| !keys.contains(&t.key));
+        self.inner.replace_record(&table, record)?;
+        Ok(())
+    }
+
+    /// ListTagsOfResource: every tag of the table, in one page.
+    ///
+    /// # Errors
+    /// `ResourceNotFoundException` for an unknown ARN.
+    pub fn list_tags_of_resource(
+        &self,
+        input: ListTagsOfResourceInput,
+    ) -> Result<ListTagsOfResourceOutput, DbError> {
+        let mut c = Constraints::new();
+        check_arn(&mut c, input.resource_arn.as_ref());
+        c.finish()?;
+        let table = self.inner.table_by_arn(input.resource_arn.as_deref().expect("checked"))?;
+        Ok(ListTagsOfResourceOutput { tags: table.record.tags.clone(), next_token: None })
+    }
+
+    /// DescribeLimits: DynamoDB's default quotas.
+    #[must_use]
+    pub fn describe_limits(&self) -> DescribeLimitsOutput {
+        DescribeLimitsOutput {
+            account_max_read_capacity_units: 80_000,
+            account_max_write_capacity_units: 80_000,
+            table_max_read_capacity_units: 40_000,
+            table_max_write_capacity_units: 40_000,
+        }
+    }
+
+    /// DescribeEndpoints: this database's own address, cached for a day as DynamoDB's is.
+    #[must_use]
+    pub fn describe_endpoints(&self) -> DescribeEndpointsOutput {
+        DescribeEndpointsOutput {
+            endpoints: vec![Endpoint {
+                address: self.inner.options.endpoint_address.clone(),
+                cache_period_in_minutes: 1440,
+            }],
+        }
+    }
+}
+
+impl Inner {
+    /// The next unused space id (under the control lock).
+    fn next_space(&self) -> Result<u32, DbError> {
+        let stored = self.core.get(&catalog::next_space_key())?;
+        match stored.as_deref() {
+            None => Ok(catalog::CATALOG_SPACE + 1),
+            Some(bytes) => bytes.try_into().map(u32::from_be_bytes).map_err(|_| {
+                DbError::Internal("Internal server error: corrupt space counter".into())
+            }),
+        }
+    }
+
+    /// The table for a control-plane call, or DynamoDB's control-plane not-found message.
+    fn control_table(&self, name_or_arn: &str) -> Result<Arc<Table>, DbError> {
+        self.table(name_or_arn).map_err(|_| {
+            DbError::ResourceNotFound(format!(
+                "Requested resource not found: Table: {name_or_arn} not found"
+            ))
+        })
+    }
+
+    /// The table of a tagging call. The misspelt "ResourcArn" is DynamoDB's own message.
+    fn table_by_arn(&self, arn: &str) -> Result<Arc<Table>, DbError> {
+        if !arn.starts_with("arn:") {
+            return Err(DbError::validation(format!(
+                "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
+            )));
+        }
+        self.table(arn).map_err(|_| {
+            DbError::ResourceNotFound(format!(
+                "Requested resource not found: ResourcArn: {arn} not found"
+            ))
+        })
+    }
+
+    /// Stores `record` as the new state of `table` and swaps it into the map.
+    fn replace_record(&self, table: &Table, record: TableRecord) -> Result<Arc<Table>, DbError> {
+        self.core.put(&catalog::table_key(&record.name), &record.encode())?;
+        let updated = Arc::new(Table {
+            schema: table.schema.clone(),
+            stats: table.stats.clone(),
+            alive: table.alive.clone(),
+            record,
+        });
+        self.tables
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(updated.record.name.clone(), updated.clone());
+        Ok(updated)
+    }
+}
+
+fn describe(table: &Table) -> TableDescription {
+    let (items, bytes) = table.stats.get();
+    table.record.describe("ACTIVE", items, bytes)
+}
+
+fn check_arn(c: &mut Constraints, arn: Option<&String>) {
+    if let Some(arn) = c.required(arn, "resourceArn") {
+        c.length(arn, "resourceArn", 1, 1283);
+    }
+}
+
+fn new_record(inner: &Inner, input: CreateTableInput, space: u32) -> TableRecord {
+    let now = now_seconds();
+    let name = input.table_name.expect("checked");
+    let options = &inner.options;
+    let arn = format!("arn:aws:dynamodb:{}:{}:table/{name}", options.region, options.account_id);
+    let billing_mode = input.billing_mode.unwrap_or_else(|| "PROVISIONED".into());
+    let on_demand = billing_mode == "PAY_PER_REQUEST";
+    let throughput = input.provisioned_throughput;
+    let mut key_schema = input.key_schema.expect("checked");
+    for element in &mut key_schema {
+        // DynamoDB accepts SORT as a synonym and answers RANGE.
+        if element.key_type == "SORT" {
+            element.key_type = "RANGE".into();
+        }
+    }
+    TableRecord {
+        format: TableRecord::new_format(),
+        table_id: table_id(&name, space, now),
+        arn,
+        created: now,
+        name,
+        space,
+        key_schema,
+        attribute_definitions: input.attribute_definitions.expect("checked"),
+        pay_per_request_since: on_demand.then_some(now),
+        billing_mode,
+        read_capacity: throughput.map_or(0, |t| t.read_capacity_units),
+        write_capacity: throughput.map_or(0, |t| t.write_capacity_units),
+        last_increase: None,
+        last_decrease: None,
+        decreases: (0, 0),
+        table_class: input.table_class.unwrap_or_else(|| "STANDARD".into()),
+        table_class_changed: None,
+        deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
+        tags: input.tags.unwrap_or_default(),
+    }
+}
+
+/// A UUID-shaped identifier (version 4 layout) unique to this incarnation of the table.
+fn table_id(name: &str, space: u32, now: f64) -> String {
+    use xxhash_rust::xxh3::xxh3_128_with_seed;
+    let seed = u64::from(std::process::id()) ^ now.to_bits();
+    let mut input = name.as_bytes().to_vec();
+    input.extend_from_slice(&space.to_be_bytes());
+    let mut bits = xxh3_128_with_seed(&input, seed);
+    bits = (bits & !(0xF << 76)) | (0x4 << 76);
+    bits = (bits & !(0x3 << 62)) | (0x2 << 62);
+    let hex = format!("{bits:032x}");
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
+/// CreateTable's checks, in DynamoDB's order: member constraints, then the definition's logic,
+/// then what Basalt does not build yet.
+fn check_create(input: &CreateTableInput) -> Result<(), DbError> {
+    let mut c = Constraints::new();
+    c.required(input.attribute_definitions.as_ref(), "attributeDefinitions");
+    c.name(input.table_name.as_ref(), "tableName");
+    if let Some(schema) = c.required(input.key_schema.as_ref(), "keySchema") {
+        if schema.is_empty() {
+            c.fail(Some("[]"), "keySchema", "have length greater than or equal to 1");
+        }
+        if schema.len() > 2 {
+            c.fail(None, "keySchema", "have length less than or equal to 2");
+        }
+        for (i, element) in schema.iter().enumerate() {
+            let member = format!("keySchema.{}.member", i + 1);
+            c.length(&element.attribute_name, &format!("{member}.attributeName"), 1, 255);
+            c.one_of(
+                Some(&element.key_type),
+                &format!("{member}.keyType"),
+                &["HASH", "RANGE", "SORT"],
+            );
+        }
+    }
+    for (i, definition) in input.attribute_definitions.iter().flatten().enumerate() {
+        let member = format!("attributeDefinitions.{}.member", i + 1);
+        c.length(&definition.attribute_name, &format!("{member}.attributeName"), 1, 255);
+        c.one_of(
+            Some(&definition.attribute_type),
+            &format!("{member}.attributeType"),
+            &["B", "N", "S"],
+        );
+    }
+    c.one_of(input.billing_mode.as_ref(), "billingMode", BILLING_MODES);
+    c.one_of(input.table_class.as_ref(), "tableClass", TABLE_CLASSES);
+    check_throughput_members(&mut c, input.provisioned_throughput.as_ref());
+    c.finish()?;
+    check_billing(input.billing_mode.as_deref(), input.provisioned_throughput.as_ref())?;
+    check_key_definitions(
+        input.key_schema.as_deref().expect("checked"),
+        input.attribute_definitions.as_deref().expect("checked"),
+    )?;
+    refuse_unbuilt_create(input)
+}
+
+fn check_throughput_members(
+    c: &mut Constraints,
+    throughput: Option<&crate::api::ProvisionedThroughput>,
+) {
+    let Some(t) = throughput else { return };
+    for (value, member) in [
+        (t.write_capacity_units, "provisionedThroughput.writeCapacityUnits"),
+        (t.read_capacity_units, "provisionedThroughput.readCapacityUnits"),
+    ] {
+        if value < 1 {
+            c.fail(Some(&value.to_string()), member, "have value greater than or equal to 1");
+        }
+    }
+}
+
+fn check_billing(
+    mode: Option<&str>,
+    throughput: Option<&crate::api::ProvisionedThroughput>,
+) -> Result<(), DbError> {
+    if mode == Some("PAY_PER_REQUEST") {
+        if throughput.is_some() {
+            return Err(DbError::invalid_parameter(
+                "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when \
+                 BillingMode is PAY_PER_REQUEST",
+            ));
+        }
+        return Ok(());
+    }
+    let Some(t) = throughput else {
+        return Err(DbError::invalid_parameter(
+            "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode \
+             is PROVISIONED",
+        ));
+    };
+    for (value, name) in [
+        (t.read_capacity_units, "ReadCapacityUnits"),
+        (t.write_capacity_units, "WriteCapacityUnits"),
+    ] {
+        if value > CAPACITY_MAX {
+            return Err(DbError::validation(format!(
+                "Given value {value} for {name} is out of bounds"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_key_definitions(
+    schema: &[KeySchemaElement],
+    definitions: &[AttributeDefinition],
+) -> Result<(), DbError> {
+    let keys: Vec<&str> = schema.iter().map(|k| k.attribute_name.as_str()).collect();
+    let defined: Vec<&str> = definitions.iter().map(|d| d.attribute_name.as_str()).collect();
+    if keys.len() > defined.len() {
+        return Err(DbError::validation(
+            "Invalid KeySchema: Some index key attribute have no definition",
+        ));
+    }
+    if keys.iter().any(|k| !defined.contains(k)) {
+        return Err(DbError::invalid_parameter(format_args!(
+            "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], \
+             AttributeDefinitions: [{}]",
+            keys.join(", "),
+            defined.join(", ")
+        )));
+    }
+    if keys.len() == 2 && keys[0] == keys[1] {
+        return Err(DbError::validation(
+            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+        ));
+    }
+    if schema[0].key_type != "HASH" {
+        return Err(DbError::validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        ));
+    }
+    if schema.get(1).is_some_and(|k| k.key_type == "HASH") {
+        return Err(DbError::validation(
+            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+        ));
+    }
+    if keys.len() != defined.len() {
+        return Err(DbError::invalid_parameter(
+            "Number of attributes in KeySchema does not exactly match number of attributes \
+             defined in AttributeDefinitions",
+        ));
+    }
+    Ok(())
+}
+
+fn refuse_unbuilt_create(input: &CreateTableInput) -> Result<(), DbError> {
+    if input.local_secondary_indexes.is_some() || input.global_secondary_indexes.is_some() {
+        return Err(DbError::validation(
+            "Secondary indexes (LocalSecondaryIndexes, GlobalSecondaryIndexes) are not \
+             supported by this version of Basalt yet",
+        ));
+    }
+    if input.stream_specification.as_ref().is_some_and(stream_enabled) {
+        return Err(DbError::validation("Streams are not supported by this version of Basalt yet"));
+    }
+    refuse_kms(input.sse_specification.as_ref())?;
+    refuse_unsupported(&[
+        (input.on_demand_throughput.is_some(), "OnDemandThroughput"),
+        (input.warm_throughput.is_some(), "WarmThroughput"),
+        (input.resource_policy.is_some(), "ResourcePolicy"),
+    ])
+}
+
+fn stream_enabled(spec: &Value) -> bool {
+    spec.get("StreamEnabled").and_then(Value::as_bool) != Some(false)
+}
+
+fn refuse_kms(sse: Option<&SseSpecification>) -> Result<(), DbError> {
+    if sse.is_some_and(|s| s.enabled == Some(true)) {
+        return Err(DbError::validation(
+            "SSESpecification with a KMS key is not supported by Basalt; data is stored \
+             unencrypted on the local disk",
+        ));
+    }
+    Ok(())
+}
+
+fn refuse_unsupported(fields: &[(bool, &str)]) -> Result<(), DbError> {
+    match fields.iter().find(|(present, _)| *present) {
+        Some((_, name)) => Err(DbError::validation(format!("{name} is not supported by Basalt"))),
+        None => Ok(()),
+    }
+}
+
+fn check_update(input: &UpdateTableInput) -> Result<(), DbError> {
+    let mut c = Constraints::new();
+    c.name(input.table_name.as_ref(), "tableName");
+    c.one_of(input.billing_mode.as_ref(), "billingMode", BILLING_MODES);
+    c.one_of(input.table_class.as_ref(), "tableClass", TABLE_CLASSES);
+    check_throughput_members(&mut c, input.provisioned_throughput.as_ref());
+    c.finish()?;
+    if input.global_secondary_index_updates.is_some() {
+        return Err(DbError::validation(
+            "GlobalSecondaryIndexUpdates are not supported by this version of Basalt yet",
+        ));
+    }
+    if input.stream_specification.is_some() {
+        return Err(DbError::validation("Streams are not supported by this version of Basalt yet"));
+    }
+    refuse_kms(input.sse_specification.as_ref())?;
+    refuse_unsupported(&[
+        (input.replica_updates.is_some(), "ReplicaUpdates"),
+        (input.on_demand_throughput.is_some(), "OnDemandThroughput"),
+        (input.warm_throughput.is_some(), "WarmThroughput"),
+    ])?;
+    let changes_something = input.billing_mode.is_some()
+        || input.provisioned_throughput.is_some()
+        || input.table_class.is_some()
+        || input.deletion_protection_enabled.is_some()
+        || input.sse_specification.is_some();
+    if !changes_something {
+        return Err(DbError::validation(
+            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, \
+             GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
+        ));
+    }
+    Ok(())
+}
+
+/// Applies an UpdateTable request to a record, with DynamoDB's checks against the table's
+/// current state.
+fn apply_update(record: &mut TableRecord, input: &UpdateTableInput) -> Result<(), DbError> {
+    let now = now_seconds();
+    if let Some(mode) = &input.billing_mode {
+        if mode == "PAY_PER_REQUEST" && record.billing_mode != *mode {
+            record.pay_per_request_since = Some(now);
+        }
+        record.billing_mode.clone_from(mode);
+    }
+    let on_demand = record.billing_mode == "PAY_PER_REQUEST";
+    check_billing(Some(&record.billing_mode), input.provisioned_throughput.as_ref()).or_else(
+        |e| {
+            // Switching to PROVISIONED needs capacity; staying provisioned without new capacity is
+            // fine.
+            if !on_demand && input.provisioned_throughput.is_none() && input.billing_mode.is_none()
+            {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        },
+    )?;
+    if let Some(t) = input.provisioned_throughput {
+        let (read, write) = (record.read_capacity, record.write_capacity);
+        if t.read_capacity_units == read
+            && t.write_capacity_units == write
+            && input.billing_mode.is_none()
+        {
+            return Err(DbError::validation(format!(
+                "The provisioned throughput for the table will not change. The requested value \
+                 equals the current value. Current ReadCapacityUnits provisioned for the table: \
+                 {read}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned \
+                 for the table: {write}. Requested WriteCapacityUnits: {}. Refer to the Amazon \
+                 DynamoDB Developer Guide for current limits and how to request higher limits.",
+                t.read_capacity_units, t.write_capacity_units
+            )));
+        }
+        record_capacity_change(record, t.read_capacity_units, t.write_capacity_units, now);
+    }
+    if let Some(class) = &input.table_class {
+        if *class != record.table_class {
+            record.table_class.clone_from(class);
+            record.table_class_changed = Some(now);
+        }
+    }
+    if let Some(protect) = input.deletion_protection_enabled {
+        record.deletion_protection = protect;
+    }
+    Ok(())
+}
+
+fn record_capacity_change(record: &mut TableRecord, read: i64, write: i64, now: f64) {
+    if read > record.read_capacity || write > record.write_capacity {
+        record.last_increase = Some(now);
+    }
+    if read < record.read_capacity || write < record.write_capacity {
+        record.last_decrease = Some(now);
+        let today = (now / 86_400.0) as i64;
+        record.decreases =
+            if record.decreases.0 == today { (today, record.decreases.1 + 1) } else { (today, 1) };
+    }
+    record.read_capacity = read;
+    record.write_capacity = write;
+}

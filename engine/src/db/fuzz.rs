@@ -1,0 +1,79 @@
+//! The fuzz target `db_requests`: arbitrary request bodies through decoding and every operation
+//! of [`Db`], which must answer with a result or one of DynamoDB's errors, never a panic; and a
+//! failed request must leave the table's contents and counts as they were.
+
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::api::{
+    CreateTableInput, DbError, DeleteItemInput, DeleteTableInput, DescribeTableInput, GetItemInput,
+    ListTablesInput, PutItemInput, TagResourceInput, UpdateTableInput,
+};
+use crate::db::Db;
+
+/// The table every fuzz input starts with.
+pub const FUZZ_TABLE: &str = "fuzzed";
+
+/// Creates [`FUZZ_TABLE`] (partition key `pk` S, sort key `sk` N) if it is missing.
+///
+/// # Errors
+/// A storage failure.
+pub fn fuzz_setup(db: &Db) -> Result<(), DbError> {
+    let input: CreateTableInput = serde_json::from_value(json!({
+        "TableName": FUZZ_TABLE,
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+        "BillingMode": "PAY_PER_REQUEST"
+    }))
+    .expect("a valid request");
+    match db.create_table(input) {
+        Ok(_) => Ok(()),
+        Err(DbError::ResourceInUse(_)) => Ok(()),
+        Err(other) => Err(other),
+    }
+}
+
+/// Runs one request: the first byte picks the operation, the rest is its JSON body.
+///
+/// # Panics
+/// On a bug: an operation that panics, or a failed one that changed the table's item count.
+pub fn fuzz_request(db: &Db, bytes: &[u8]) {
+    let Some((&op, body)) = bytes.split_first() else { return };
+    let before = count(db);
+    let failed = match op % 10 {
+        0 => run(body, |i: PutItemInput| db.put_item(i)),
+        1 => run(body, |i: GetItemInput| db.get_item(i)),
+        2 => run(body, |i: DeleteItemInput| db.delete_item(i)),
+        3 => run(body, |i: CreateTableInput| db.create_table(i)),
+        4 => run(body, |i: DescribeTableInput| db.describe_table(i)),
+        5 => run(body, |i: UpdateTableInput| db.update_table(i)),
+        6 => run(body, |i: TagResourceInput| db.tag_resource(i)),
+        7 => run(body, |i: ListTablesInput| db.list_tables(i)),
+        8 => run(body, |i: DeleteTableInput| db.delete_table(i)),
+        _ => run(body, |i: PutItemInput| {
+            // Aim at the fuzzed table, so item validation is reached more often.
+            db.put_item(PutItemInput { table_name: Some(FUZZ_TABLE.into()), ..i })
+        }),
+    };
+    if failed {
+        assert_eq!(count(db), before, "a failed request changed the table");
+    }
+    if count(db).is_none() {
+        fuzz_setup(db).expect("recreate the fuzzed table");
+    }
+}
+
+/// Decodes and runs one request; whether it failed.
+fn run<I: DeserializeOwned, O>(body: &[u8], op: impl FnOnce(I) -> Result<O, DbError>) -> bool {
+    let Ok(input) = serde_json::from_slice::<I>(body) else { return true };
+    match op(input) {
+        Ok(_) => false,
+        Err(DbError::Internal(message)) => panic!("internal error: {message}"),
+        Err(_) => true,
+    }
+}
+
+fn count(db: &Db) -> Option<(i64, i64)> {
+    let input = DescribeTableInput { table_name: Some(FUZZ_TABLE.into()) };
+    db.describe_table(input).ok().map(|d| (d.table.item_count, d.table.table_size_bytes))
+}

@@ -1,0 +1,297 @@
+//! [`Db`]: DynamoDB's tables and operations over the storage core.
+//!
+//! One storage core holds every table: the catalog in space 0 and each table's items in a
+//! space of its own (`catalog.rs`). Requests arrive as [`crate::api`] types; each is checked
+//! completely before anything is touched, so a bad request gets DynamoDB's error and changes
+//! nothing. Writes of items go through [`Core::write_with`], which reads the current item under
+//! the shard's writer lock: the old item (for `ReturnValues`, capacity and the table's item
+//! count) is exactly the one the write replaces.
+
+mod catalog;
+mod check;
+mod control;
+#[doc(hidden)]
+pub mod fuzz;
+mod items;
+mod purge;
+mod row;
+mod schema;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
+use std::thread::JoinHandle;
+
+use crate::api::DbError;
+use crate::core::{Core, Options, Routing};
+
+use catalog::{CleanStats, TableRecord};
+use schema::Schema;
+
+pub use schema::{PARTITION_KEY_BYTES_MAX, SORT_KEY_BYTES_MAX};
+
+/// A [`Db`]'s settings.
+#[derive(Clone, Debug)]
+pub struct DbOptions {
+    /// The storage core's settings; its routing is always [`Routing::Spaced`].
+    pub core: Options,
+    /// The region named in ARNs.
+    pub region: String,
+    /// The account id named in ARNs.
+    pub account_id: String,
+    /// The address DescribeEndpoints reports.
+    pub endpoint_address: String,
+}
+
+impl Default for DbOptions {
+    fn default() -> DbOptions {
+        DbOptions {
+            core: Options::default(),
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            endpoint_address: "localhost:8000".into(),
+        }
+    }
+}
+
+/// A DynamoDB-compatible database in a directory.
+///
+/// Every operation takes `&self`; share a `Db` between threads with `Arc`. Operations on items
+/// of different partitions run in parallel; control-plane operations (CreateTable, …) are
+/// applied one at a time.
+///
+/// # Example
+/// ```
+/// use basalt::api::{CreateTableInput, GetItemInput, PutItemInput};
+/// use basalt::{item, Db};
+///
+/// let dir = tempfile::tempdir()?;
+/// let db = Db::open(dir.path())?;
+/// db.create_table(CreateTableInput::new("MyTable").partition_key("userId", "S"))?;
+/// let item = item! { "userId" => "12345", "name" => "John Doe", "age" => 30 };
+/// db.put_item(PutItemInput::new("MyTable", item.clone()))?;
+/// let got = db.get_item(GetItemInput::new("MyTable", item! { "userId" => "12345" }))?;
+/// assert_eq!(got.item, Some(item));
+/// db.close()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Db {
+    inner: Arc<Inner>,
+    purger: Purger,
+}
+
+/// The background deletion thread; dropping it stops the thread and waits for it.
+struct Purger {
+    inner: Arc<Inner>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for Purger {
+    fn drop(&mut self) {
+        lock(&self.inner.purge).stop = true;
+        self.inner.purge_wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) core: Core,
+    pub(crate) options: DbOptions,
+    pub(crate) tables: RwLock<BTreeMap<String, Arc<Table>>>,
+    /// Serializes control-plane changes (and guards the next space id).
+    pub(crate) control: Mutex<()>,
+    pub(crate) purge: Mutex<PurgeState>,
+    pub(crate) purge_wake: Condvar,
+}
+
+#[derive(Default)]
+pub(crate) struct PurgeState {
+    pub(crate) stop: bool,
+    /// Bumped whenever a table is deleted, so the purger looks again.
+    pub(crate) generation: u64,
+    /// The purger found nothing left to delete at this generation.
+    pub(crate) idle_at: Option<u64>,
+}
+
+/// A table as the data plane sees it. Control-plane changes replace the `Table` in the map;
+/// the statistics and the liveness lock are shared by every version of one table.
+pub(crate) struct Table {
+    pub(crate) record: TableRecord,
+    pub(crate) schema: Schema,
+    pub(crate) stats: Arc<TableStats>,
+    /// `false` once the table is deleted. Item operations hold the read lock while they work,
+    /// so that DeleteTable (the write lock) waits for them: no write can land in a space after
+    /// its purge has started.
+    pub(crate) alive: Arc<RwLock<bool>>,
+}
+
+/// Live item count and total item size of a table.
+#[derive(Debug, Default)]
+pub(crate) struct TableStats {
+    pub(crate) items: AtomicI64,
+    pub(crate) bytes: AtomicI64,
+}
+
+impl TableStats {
+    pub(crate) fn add(&self, items: i64, bytes: i64) {
+        // ORDERING: Relaxed: statistics, summed independently; readers want a recent value.
+        self.items.fetch_add(items, Ordering::Relaxed);
+        // ORDERING: Relaxed, as above.
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    pub(crate) fn get(&self) -> (i64, i64) {
+        // ORDERING: Relaxed: see `add`.
+        let items = self.items.load(Ordering::Relaxed);
+        // ORDERING: Relaxed: see `add`.
+        (items, self.bytes.load(Ordering::Relaxed))
+    }
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Db {
+    /// Opens (or creates) the database in `dir` with default options.
+    ///
+    /// # Errors
+    /// The directory cannot be used, or its files are damaged (`InternalServerError`).
+    pub fn open(dir: impl AsRef<Path>) -> Result<Db, DbError> {
+        Db::open_with(dir, DbOptions::default())
+    }
+
+    /// Opens (or creates) the database in `dir`.
+    ///
+    /// After a clean [`Db::close`] the item counts are read back; after a crash they are
+    /// recounted from the tables (a scan of every table's row headers).
+    ///
+    /// # Errors
+    /// As [`Db::open`], and invalid options.
+    pub fn open_with(dir: impl AsRef<Path>, options: DbOptions) -> Result<Db, DbError> {
+        let core_options = Options { routing: Routing::Spaced, ..options.core.clone() };
+        let core = Core::open(dir, core_options)?;
+        let inner = Arc::new(Inner {
+            core,
+            options,
+            tables: RwLock::new(BTreeMap::new()),
+            control: Mutex::new(()),
+            purge: Mutex::new(PurgeState::default()),
+            purge_wake: Condvar::new(),
+        });
+        inner.load_catalog()?;
+        let worker = inner.clone();
+        let thread = std::thread::Builder::new()
+            .name("basalt-purge".into())
+            .spawn(move || purge::run(&worker))
+            .map_err(|e| DbError::Internal(format!("Internal server error: {e}")))?;
+        let purger = Purger { inner: inner.clone(), thread: Some(thread) };
+        Ok(Db { inner, purger })
+    }
+
+    /// Closes the database: waits for the background deletion of dropped tables to pause,
+    /// records the item counts, and closes the storage core.
+    ///
+    /// # Errors
+    /// The storage core failed to write or close.
+    pub fn close(self) -> Result<(), DbError> {
+        let Db { inner, purger } = self;
+        drop(purger);
+        let inner = Arc::try_unwrap(inner)
+            .map_err(|_| DbError::Internal("Internal server error: Db still shared".into()))?;
+        inner.save_clean_stats()?;
+        inner.core.close()?;
+        Ok(())
+    }
+
+    /// The storage core under the database, for statistics and maintenance.
+    #[must_use]
+    pub fn core(&self) -> &Core {
+        &self.inner.core
+    }
+
+    /// Waits until the background deletion of dropped tables has nothing left to do.
+    pub fn wait_for_purges(&self) {
+        purge::wait_idle(&self.inner);
+    }
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("dir", &self.inner.core.dir()).finish_non_exhaustive()
+    }
+}
+
+impl Inner {
+    /// Reads every table from the catalog and sets its statistics: from the clean-close
+    /// record when there is one (deleting it first, so a crash from now on recounts), else by
+    /// counting.
+    fn load_catalog(&self) -> Result<(), DbError> {
+        let snapshot = self.core.snapshot();
+        let mut tables = BTreeMap::new();
+        for entry in snapshot.range(catalog::as_slices(&catalog::tag_range(catalog::table_tag()))) {
+            let (_, value) = entry?;
+            let record = TableRecord::decode(&value)?;
+            let schema = record.schema()?;
+            let table = Table {
+                record,
+                schema,
+                stats: Arc::new(TableStats::default()),
+                alive: Arc::new(RwLock::new(true)),
+            };
+            tables.insert(table.record.name.clone(), Arc::new(table));
+        }
+        let clean: Option<CleanStats> = match snapshot.get(&catalog::clean_stats_key())? {
+            Some(bytes) => Some(serde_json::from_slice(&bytes).map_err(|e| {
+                DbError::Internal(format!("Internal server error: clean-close statistics: {e}"))
+            })?),
+            None => None,
+        };
+        for table in tables.values() {
+            let space = table.record.space;
+            let (items, bytes) = match clean.as_ref().and_then(|c| c.get(&space)) {
+                Some(&counted) => counted,
+                None => count_space(&snapshot, space)?,
+            };
+            table.stats.add(items, bytes);
+        }
+        if clean.is_some() {
+            self.core.delete(&catalog::clean_stats_key())?;
+        }
+        *self.tables.write().unwrap_or_else(PoisonError::into_inner) = tables;
+        Ok(())
+    }
+
+    fn save_clean_stats(&self) -> Result<(), DbError> {
+        let tables = self.tables.read().unwrap_or_else(PoisonError::into_inner);
+        let stats: CleanStats = tables.values().map(|t| (t.record.space, t.stats.get())).collect();
+        let bytes = serde_json::to_vec(&stats).expect("statistics serialize");
+        self.core.put(&catalog::clean_stats_key(), &bytes)?;
+        Ok(())
+    }
+
+    /// The table named by `name_or_arn`, or DynamoDB's data-plane ResourceNotFoundException.
+    pub(crate) fn table(&self, name_or_arn: &str) -> Result<Arc<Table>, DbError> {
+        let tables = self.tables.read().unwrap_or_else(PoisonError::into_inner);
+        let found = if name_or_arn.starts_with("arn:") {
+            tables.values().find(|t| t.record.arn == name_or_arn)
+        } else {
+            tables.get(name_or_arn)
+        };
+        found.cloned().ok_or_else(DbError::table_not_found)
+    }
+}
+
+/// Counts the items of `space` and sums their sizes from the row headers.
+fn count_space(snapshot: &crate::core::Snapshot, space: u32) -> Result<(i64, i64), DbError> {
+    let (mut items, mut bytes) = (0i64, 0i64);
+    for entry in snapshot.range(catalog::as_slices(&catalog::space_range(space))) {
+        let (_, row) = entry?;
+        items += 1;
+        bytes += row::row_size(&row)? as i64;
+    }
+    Ok((items, bytes))
+}

@@ -1,0 +1,94 @@
+//! The background deletion of a dropped table's items.
+//!
+//! DeleteTable removes the table from the catalog and records its space under a purge key in
+//! the same write, then answers; this thread deletes the space's items in batches and finally
+//! the purge key. A crash in between leaves the purge key, and the purge resumes after the
+//! next open. No write can reach a purged space: item operations hold the table's liveness
+//! lock, which DeleteTable takes exclusively before it records the purge.
+
+use crate::api::DbError;
+use crate::core::Batch;
+use crate::db::{catalog, lock, Inner};
+
+/// Bytes of keys deleted per batch: keeps each log record small.
+const BATCH_KEY_BYTES: usize = 256 * 1024;
+
+/// The purge thread's loop: purge everything pending, then sleep until a table is deleted or
+/// the database closes.
+pub(crate) fn run(inner: &Inner) {
+    let mut seen = u64::MAX;
+    loop {
+        let generation = {
+            let mut state = lock(&inner.purge);
+            while !state.stop && state.generation == seen {
+                state = inner.purge_wake.wait(state).unwrap_or_else(|e| e.into_inner());
+            }
+            if state.stop {
+                return;
+            }
+            state.generation
+        };
+        seen = generation;
+        // A failure here means the store is poisoned; the purge key stays and the purge
+        // resumes after the next open.
+        let finished = purge_pending(inner).unwrap_or(false);
+        let mut state = lock(&inner.purge);
+        if finished && state.generation == generation {
+            state.idle_at = Some(generation);
+        }
+        inner.purge_wake.notify_all();
+    }
+}
+
+/// Purges every pending space; `Ok(false)` when it stopped early because the database is
+/// closing.
+fn purge_pending(inner: &Inner) -> Result<bool, DbError> {
+    let snapshot = inner.core.snapshot();
+    let pending: Vec<Vec<u8>> = snapshot
+        .range(catalog::as_slices(&catalog::tag_range(catalog::purge_tag())))
+        .map(|entry| entry.map(|(key, _)| key.to_vec()))
+        .collect::<Result<_, _>>()?;
+    drop(snapshot);
+    for purge_key in pending {
+        let Some(space) = catalog::purge_space(&purge_key) else { continue };
+        if !purge_space(inner, space)? {
+            return Ok(false);
+        }
+        inner.core.delete(&purge_key)?;
+    }
+    Ok(true)
+}
+
+/// Deletes every key of `space`; `Ok(false)` if asked to stop first.
+fn purge_space(inner: &Inner, space: u32) -> Result<bool, DbError> {
+    let range = catalog::space_range(space);
+    loop {
+        if lock(&inner.purge).stop {
+            return Ok(false);
+        }
+        let snapshot = inner.core.snapshot();
+        let mut batch = Batch::new();
+        let (mut bytes, mut any) = (0, false);
+        for entry in snapshot.range(catalog::as_slices(&range)) {
+            let (key, _) = entry?;
+            batch.delete(&key);
+            any = true;
+            bytes += key.len();
+            if bytes >= BATCH_KEY_BYTES {
+                break;
+            }
+        }
+        if !any {
+            return Ok(true);
+        }
+        inner.core.write(batch)?;
+    }
+}
+
+/// Blocks until the purge thread has found nothing left to do since the last DeleteTable.
+pub(crate) fn wait_idle(inner: &Inner) {
+    let mut state = lock(&inner.purge);
+    while !state.stop && state.idle_at != Some(state.generation) {
+        state = inner.purge_wake.wait(state).unwrap_or_else(|e| e.into_inner());
+    }
+}
