@@ -504,8 +504,8 @@ impl<F: Fs> Inner<F> {
         locked.dedup();
         let mut states = self.lock_writers(&locked);
         self.check_poisoned()?;
-        // What the reads may see beyond the published versions: to be durable before any
-        // outcome that writes nothing is reported (a write's own LSN covers it otherwise).
+        // What the reads may see beyond the published versions: to be published (so durable and
+        // visible) before any outcome is reported.
         let seen = self.unpublished(&states, &locked);
         let mut values = Vec::with_capacity(reads.len());
         for (key, id) in reads.iter().zip(&routes) {
@@ -528,7 +528,15 @@ impl<F: Fs> Inner<F> {
         });
         drop(states);
         match applied {
-            Ok(applied) => Ok((Some(self.complete(applied)?), decided)),
+            Ok(applied) => {
+                let lsn = self.complete(applied)?;
+                // The write's own publication covers the shards it wrote; a shard that was only
+                // read may hold another thread's write, durable by now (the log is durable in
+                // order) but perhaps not yet published: a `get` right after this returns must
+                // still see what `decide` saw.
+                self.wait_published(&seen)?;
+                Ok((Some(lsn), decided))
+            }
             Err(error) => {
                 self.wait_published(&seen)?;
                 Err(error.into())
