@@ -194,7 +194,7 @@ fn delete_table_purges_items_and_the_name_can_be_reused() {
     create(&db, simple("Temp")).unwrap();
     let got = db.get_item(req(json!({"TableName": "Temp", "Key": {"id": {"S": "1"}}}))).unwrap();
     assert_eq!(got.item, None, "a new table under an old name starts empty");
-    db.wait_for_purges();
+    db.wait_for_purges().unwrap();
     // Only the catalog and the new, empty table remain.
     let all: (std::ops::Bound<&[u8]>, std::ops::Bound<&[u8]>) =
         (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded);
@@ -256,7 +256,7 @@ fn tags() {
     );
     db.untag_resource(req(json!({"ResourceArn": arn, "TagKeys": ["a", "zzz"]}))).unwrap();
     let tags = db.list_tags_of_resource(req(json!({"ResourceArn": arn}))).unwrap().tags;
-    assert_eq!(tags, vec![Tag { key: "b".into(), value: "3".into() }]);
+    assert_eq!(tags, vec![Tag::new("b", "3")]);
     let missing = "arn:aws:dynamodb:us-east-1:000000000000:table/Nope";
     assert_error(
         db.list_tags_of_resource(req(json!({"ResourceArn": missing}))),

@@ -34,7 +34,7 @@ impl CreateTableInput {
     }
 
     fn key(mut self, element: KeySchemaElement, attribute_type: &str) -> CreateTableInput {
-        let definition = AttributeDefinition::new(element.attribute_name.clone(), attribute_type);
+        let definition = AttributeDefinition::new(element.name(), attribute_type);
         self.key_schema.get_or_insert_with(Vec::new).push(element);
         self.attribute_definitions.get_or_insert_with(Vec::new).push(definition);
         self
@@ -48,15 +48,17 @@ impl CreateTableInput {
         write_capacity_units: i64,
     ) -> CreateTableInput {
         self.billing_mode = Some("PROVISIONED".into());
-        self.provisioned_throughput =
-            Some(ProvisionedThroughput { read_capacity_units, write_capacity_units });
+        self.provisioned_throughput = Some(ProvisionedThroughput {
+            read_capacity_units: Some(read_capacity_units),
+            write_capacity_units: Some(write_capacity_units),
+        });
         self
     }
 
     /// Adds a tag.
     #[must_use]
     pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> CreateTableInput {
-        self.tags.get_or_insert_with(Vec::new).push(Tag { key: key.into(), value: value.into() });
+        self.tags.get_or_insert_with(Vec::new).push(Tag::new(key, value));
         self
     }
 }

@@ -12,9 +12,11 @@
 //! so; nothing is silently ignored.
 
 mod builders;
+mod decode;
 mod error;
 mod types;
 
+pub use decode::decode_request;
 pub use error::{DbError, ErrorCategory};
 pub use types::*;
 

@@ -8,52 +8,90 @@ use serde_json::Value;
 use crate::model::Item;
 
 /// One element of a key schema: an attribute and its role (`HASH` or `RANGE`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Members DynamoDB requires are `Option`s all the same, so that a request missing one gets
+/// DynamoDB's `ValidationException` ("Value null at 'keySchema.1.member.keyType' failed to
+/// satisfy constraint: Member must not be null"), not a decoding error. The same holds for the
+/// other nested shapes here.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct KeySchemaElement {
     /// The key attribute's name.
-    pub attribute_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_name: Option<String>,
     /// `HASH` (partition key) or `RANGE` (sort key).
-    pub key_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_type: Option<String>,
 }
 
 impl KeySchemaElement {
     /// A partition key element.
     pub fn hash(name: impl Into<String>) -> KeySchemaElement {
-        KeySchemaElement { attribute_name: name.into(), key_type: "HASH".into() }
+        KeySchemaElement { attribute_name: Some(name.into()), key_type: Some("HASH".into()) }
     }
 
     /// A sort key element.
     pub fn range(name: impl Into<String>) -> KeySchemaElement {
-        KeySchemaElement { attribute_name: name.into(), key_type: "RANGE".into() }
+        KeySchemaElement { attribute_name: Some(name.into()), key_type: Some("RANGE".into()) }
+    }
+
+    /// The attribute's name, or `""` when missing.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.attribute_name.as_deref().unwrap_or_default()
+    }
+
+    /// The key type, or `""` when missing.
+    #[must_use]
+    pub fn kind(&self) -> &str {
+        self.key_type.as_deref().unwrap_or_default()
     }
 }
 
 /// The type of a key attribute.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AttributeDefinition {
     /// The attribute's name.
-    pub attribute_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_name: Option<String>,
     /// `S`, `N` or `B`.
-    pub attribute_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_type: Option<String>,
 }
 
 impl AttributeDefinition {
     /// A definition of `name` as type `attribute_type` (`S`, `N` or `B`).
     pub fn new(name: impl Into<String>, attribute_type: impl Into<String>) -> AttributeDefinition {
-        AttributeDefinition { attribute_name: name.into(), attribute_type: attribute_type.into() }
+        AttributeDefinition {
+            attribute_name: Some(name.into()),
+            attribute_type: Some(attribute_type.into()),
+        }
+    }
+
+    /// The attribute's name, or `""` when missing.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.attribute_name.as_deref().unwrap_or_default()
+    }
+
+    /// The type, or `""` when missing.
+    #[must_use]
+    pub fn kind(&self) -> &str {
+        self.attribute_type.as_deref().unwrap_or_default()
     }
 }
 
 /// Provisioned read and write capacity, as requested.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ProvisionedThroughput {
     /// Read capacity units.
-    pub read_capacity_units: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_capacity_units: Option<i64>,
     /// Write capacity units.
-    pub write_capacity_units: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_capacity_units: Option<i64>,
 }
 
 /// Provisioned capacity as a table description reports it.
@@ -97,13 +135,22 @@ pub struct TableClassSummary {
 }
 
 /// A tag of a resource.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Tag {
     /// The tag's key, 1–128 characters.
-    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// The tag's value, 0–256 characters.
-    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+impl Tag {
+    /// A tag `key` = `value`.
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Tag {
+        Tag { key: Some(key.into()), value: Some(value.into()) }
+    }
 }
 
 /// Server-side encryption settings. DynamoDB always encrypts at rest; `Enabled: true` asks for

@@ -64,13 +64,10 @@ impl TableRecord {
     /// The key schema in the form the item checks use.
     pub(crate) fn schema(&self) -> Result<Schema, DbError> {
         let attribute = |element: &KeySchemaElement| {
-            let definition = self
-                .attribute_definitions
-                .iter()
-                .find(|d| d.attribute_name == element.attribute_name);
-            let key_type = definition.and_then(|d| parse_key_type(&d.attribute_type));
+            let definition = self.attribute_definitions.iter().find(|d| d.name() == element.name());
+            let key_type = definition.and_then(|d| parse_key_type(d.kind()));
             key_type
-                .map(|key_type| KeyAttribute { name: element.attribute_name.clone(), key_type })
+                .map(|key_type| KeyAttribute { name: element.name().to_string(), key_type })
                 .ok_or_else(|| corrupt(&self.name, "a key attribute has no valid definition"))
         };
         let (first, rest) =

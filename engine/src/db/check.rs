@@ -35,6 +35,25 @@ impl Constraints {
         value
     }
 
+    /// A required string whose length in characters must lie in `min..=max`.
+    pub(crate) fn text(&mut self, value: Option<&String>, member: &str, min: usize, max: usize) {
+        if let Some(value) = self.required(value, member) {
+            self.length(value, member, min, max);
+        }
+    }
+
+    /// A required word from `allowed`.
+    pub(crate) fn required_one_of(
+        &mut self,
+        value: Option<&String>,
+        member: &str,
+        allowed: &[&str],
+    ) {
+        if self.required(value, member).is_some() {
+            self.one_of(value, member, allowed);
+        }
+    }
+
     /// A table or index name: 3–255 characters of [`NAME_PATTERN`].
     pub(crate) fn name(&mut self, name: Option<&String>, member: &str) {
         let Some(name) = self.required(name, member) else { return };

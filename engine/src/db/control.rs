@@ -10,7 +10,7 @@ use crate::api::{
     AttributeDefinition, CreateTableInput, CreateTableOutput, DbError, DeleteTableInput,
     DeleteTableOutput, DescribeEndpointsOutput, DescribeLimitsOutput, DescribeTableInput,
     DescribeTableOutput, Endpoint, KeySchemaElement, ListTablesInput, ListTablesOutput,
-    ListTagsOfResourceInput, ListTagsOfResourceOutput, SseSpecification, TableDescription,
+    ListTagsOfResourceInput, ListTagsOfResourceOutput, SseSpecification, TableDescription, Tag,
     TagResourceInput, UntagResourceInput, UpdateTableInput, UpdateTableOutput,
 };
 use crate::core::Batch;
@@ -75,11 +75,11 @@ impl Db {
     /// protection is on.
     pub fn delete_table(&self, input: DeleteTableInput) -> Result<DeleteTableOutput, DbError> {
         let mut c = Constraints::new();
-        c.name(input.table_name.as_ref(), "tableName");
+        c.table_name_or_arn(input.table_name.as_ref());
         c.finish()?;
-        let name = input.table_name.expect("checked");
         let _control = lock(&self.inner.control);
-        let table = self.inner.control_table(&name)?;
+        let table = self.inner.control_table(input.table_name.as_deref().expect("checked"))?;
+        let name = table.record.name.clone();
         if table.record.deletion_protection {
             return Err(DbError::validation(
                 "Resource cannot be deleted as it is currently protected against deletion. \
@@ -156,9 +156,8 @@ impl Db {
     /// index, stream and replica changes (not built yet); `ResourceNotFoundException`.
     pub fn update_table(&self, input: UpdateTableInput) -> Result<UpdateTableOutput, DbError> {
         check_update(&input)?;
-        let name = input.table_name.clone().expect("checked");
         let _control = lock(&self.inner.control);
-        let table = self.inner.control_table(&name)?;
+        let table = self.inner.control_table(input.table_name.as_deref().expect("checked"))?;
         let mut record = table.record.clone();
         apply_update(&mut record, &input)?;
         let updated = self.inner.replace_record(&table, record)?;
@@ -174,33 +173,14 @@ impl Db {
         let mut c = Constraints::new();
         check_arn(&mut c, input.resource_arn.as_ref());
         c.required(input.tags.as_ref(), "tags");
-        for (i, tag) in input.tags.iter().flatten().enumerate() {
-            c.length(&tag.key, &format!("tags.{}.member.key", i + 1), 1, 128);
-            c.length(&tag.value, &format!("tags.{}.member.value", i + 1), 0, 256);
-        }
+        check_tag_members(&mut c, input.tags.as_deref());
         c.finish()?;
         let tags = input.tags.expect("checked");
-        if tags.iter().any(|t| t.key.starts_with("aws:")) {
-            return Err(DbError::validation(
-                "One or more parameter values were invalid: Tag keys with the prefix aws: are \
-                 reserved for AWS use",
-            ));
-        }
+        check_reserved_tags(&tags)?;
         let _control = lock(&self.inner.control);
         let table = self.inner.table_by_arn(input.resource_arn.as_deref().expect("checked"))?;
         let mut record = table.record.clone();
-        for tag in tags {
-            match record.tags.iter_mut().find(|t| t.key == tag.key) {
-                Some(existing) => existing.value = tag.value,
-                None => record.tags.push(tag),
-            }
-        }
-        if record.tags.len() > TAGS_MAX {
-            return Err(DbError::LimitExceeded(format!(
-                "The number of tags on the resource exceeds the limit of {TAGS_MAX}"
-            )));
-        }
-        record.tags.sort_by(|a, b| a.key.cmp(&b.key));
+        record.tags = merge_tags(std::mem::take(&mut record.tags), tags)?;
         self.inner.replace_record(&table, record)?;
         Ok(())
     }
@@ -218,7 +198,7 @@ impl Db {
         let _control = lock(&self.inner.control);
         let table = self.inner.table_by_arn(input.resource_arn.as_deref().expect("checked"))?;
         let mut record = table.record.clone();
-        record.tags.retain(|t| !keys.contains(&t.key));
+        record.tags.retain(|t| !keys.iter().any(|k| t.key.as_ref() == Some(k)));
         self.inner.replace_record(&table, record)?;
         Ok(())
     }
@@ -332,13 +312,7 @@ fn new_record(inner: &Inner, input: CreateTableInput, space: u32) -> TableRecord
     let billing_mode = input.billing_mode.unwrap_or_else(|| "PROVISIONED".into());
     let on_demand = billing_mode == "PAY_PER_REQUEST";
     let throughput = input.provisioned_throughput;
-    let mut key_schema = input.key_schema.expect("checked");
-    for element in &mut key_schema {
-        // DynamoDB accepts SORT as a synonym and answers RANGE.
-        if element.key_type == "SORT" {
-            element.key_type = "RANGE".into();
-        }
-    }
+    let key_schema = input.key_schema.expect("checked");
     TableRecord {
         format: TableRecord::new_format(),
         table_id: table_id(&name, space, now),
@@ -350,15 +324,15 @@ fn new_record(inner: &Inner, input: CreateTableInput, space: u32) -> TableRecord
         attribute_definitions: input.attribute_definitions.expect("checked"),
         pay_per_request_since: on_demand.then_some(now),
         billing_mode,
-        read_capacity: throughput.map_or(0, |t| t.read_capacity_units),
-        write_capacity: throughput.map_or(0, |t| t.write_capacity_units),
+        read_capacity: throughput.and_then(|t| t.read_capacity_units).unwrap_or(0),
+        write_capacity: throughput.and_then(|t| t.write_capacity_units).unwrap_or(0),
         last_increase: None,
         last_decrease: None,
         decreases: (0, 0),
         table_class: input.table_class.unwrap_or_else(|| "STANDARD".into()),
         table_class_changed: None,
         deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
-        tags: input.tags.unwrap_or_default(),
+        tags: merge_tags(Vec::new(), input.tags.unwrap_or_default()).expect("checked"),
     }
 }
 
@@ -390,33 +364,66 @@ fn check_create(input: &CreateTableInput) -> Result<(), DbError> {
         }
         for (i, element) in schema.iter().enumerate() {
             let member = format!("keySchema.{}.member", i + 1);
-            c.length(&element.attribute_name, &format!("{member}.attributeName"), 1, 255);
-            c.one_of(
-                Some(&element.key_type),
-                &format!("{member}.keyType"),
-                &["HASH", "RANGE", "SORT"],
-            );
+            c.text(element.attribute_name.as_ref(), &format!("{member}.attributeName"), 1, 255);
+            let key_type = element.key_type.as_ref();
+            c.required_one_of(key_type, &format!("{member}.keyType"), &["HASH", "RANGE"]);
         }
     }
     for (i, definition) in input.attribute_definitions.iter().flatten().enumerate() {
         let member = format!("attributeDefinitions.{}.member", i + 1);
-        c.length(&definition.attribute_name, &format!("{member}.attributeName"), 1, 255);
-        c.one_of(
-            Some(&definition.attribute_type),
-            &format!("{member}.attributeType"),
-            &["B", "N", "S"],
-        );
+        c.text(definition.attribute_name.as_ref(), &format!("{member}.attributeName"), 1, 255);
+        let attribute_type = definition.attribute_type.as_ref();
+        c.required_one_of(attribute_type, &format!("{member}.attributeType"), &["B", "N", "S"]);
     }
     c.one_of(input.billing_mode.as_ref(), "billingMode", BILLING_MODES);
     c.one_of(input.table_class.as_ref(), "tableClass", TABLE_CLASSES);
     check_throughput_members(&mut c, input.provisioned_throughput.as_ref());
+    check_tag_members(&mut c, input.tags.as_deref());
     c.finish()?;
     check_billing(input.billing_mode.as_deref(), input.provisioned_throughput.as_ref())?;
     check_key_definitions(
         input.key_schema.as_deref().expect("checked"),
         input.attribute_definitions.as_deref().expect("checked"),
     )?;
+    if let Some(tags) = &input.tags {
+        check_reserved_tags(tags)?;
+        merge_tags(Vec::new(), tags.clone())?;
+    }
     refuse_unbuilt_create(input)
+}
+
+/// The member constraints of tags: key 1–128 and value 0–256 characters, both required.
+fn check_tag_members(c: &mut Constraints, tags: Option<&[Tag]>) {
+    for (i, tag) in tags.into_iter().flatten().enumerate() {
+        c.text(tag.key.as_ref(), &format!("tags.{}.member.key", i + 1), 1, 128);
+        c.text(tag.value.as_ref(), &format!("tags.{}.member.value", i + 1), 0, 256);
+    }
+}
+
+/// Keys starting `aws:` are AWS's own.
+fn check_reserved_tags(tags: &[Tag]) -> Result<(), DbError> {
+    if tags.iter().any(|t| t.key.as_deref().is_some_and(|k| k.starts_with("aws:"))) {
+        return Err(DbError::invalid_parameter(
+            "Tag keys with the prefix aws: are reserved for AWS use",
+        ));
+    }
+    Ok(())
+}
+
+/// `added` over `existing`: a key given again takes the new value; the result is ordered by
+/// key and holds at most [`TAGS_MAX`] tags.
+fn merge_tags(existing: Vec<Tag>, added: Vec<Tag>) -> Result<Vec<Tag>, DbError> {
+    let mut merged: std::collections::BTreeMap<String, String> = existing
+        .into_iter()
+        .chain(added)
+        .map(|t| (t.key.unwrap_or_default(), t.value.unwrap_or_default()))
+        .collect();
+    if merged.len() > TAGS_MAX {
+        return Err(DbError::LimitExceeded(format!(
+            "The number of tags on the resource exceeds the limit of {TAGS_MAX}"
+        )));
+    }
+    Ok(std::mem::take(&mut merged).into_iter().map(|(k, v)| Tag::new(k, v)).collect())
 }
 
 fn check_throughput_members(
@@ -428,8 +435,12 @@ fn check_throughput_members(
         (t.write_capacity_units, "provisionedThroughput.writeCapacityUnits"),
         (t.read_capacity_units, "provisionedThroughput.readCapacityUnits"),
     ] {
-        if value < 1 {
-            c.fail(Some(&value.to_string()), member, "have value greater than or equal to 1");
+        match value {
+            None => c.fail(None, member, "not be null"),
+            Some(value) if value < 1 => {
+                c.fail(Some(&value.to_string()), member, "have value greater than or equal to 1");
+            }
+            Some(_) => {}
         }
     }
 }
@@ -454,8 +465,8 @@ fn check_billing(
         ));
     };
     for (value, name) in [
-        (t.read_capacity_units, "ReadCapacityUnits"),
-        (t.write_capacity_units, "WriteCapacityUnits"),
+        (t.read_capacity_units.unwrap_or(0), "ReadCapacityUnits"),
+        (t.write_capacity_units.unwrap_or(0), "WriteCapacityUnits"),
     ] {
         if value > CAPACITY_MAX {
             return Err(DbError::validation(format!(
@@ -470,8 +481,8 @@ fn check_key_definitions(
     schema: &[KeySchemaElement],
     definitions: &[AttributeDefinition],
 ) -> Result<(), DbError> {
-    let keys: Vec<&str> = schema.iter().map(|k| k.attribute_name.as_str()).collect();
-    let defined: Vec<&str> = definitions.iter().map(|d| d.attribute_name.as_str()).collect();
+    let keys: Vec<&str> = schema.iter().map(KeySchemaElement::name).collect();
+    let defined: Vec<&str> = definitions.iter().map(AttributeDefinition::name).collect();
     if keys.len() > defined.len() {
         return Err(DbError::validation(
             "Invalid KeySchema: Some index key attribute have no definition",
@@ -490,12 +501,12 @@ fn check_key_definitions(
             "Both the Hash Key and the Range Key element in the KeySchema have the same name",
         ));
     }
-    if schema[0].key_type != "HASH" {
+    if schema[0].kind() != "HASH" {
         return Err(DbError::validation(
             "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
         ));
     }
-    if schema.get(1).is_some_and(|k| k.key_type == "HASH") {
+    if schema.get(1).is_some_and(|k| k.kind() == "HASH") {
         return Err(DbError::validation(
             "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
         ));
@@ -550,7 +561,7 @@ fn refuse_unsupported(fields: &[(bool, &str)]) -> Result<(), DbError> {
 
 fn check_update(input: &UpdateTableInput) -> Result<(), DbError> {
     let mut c = Constraints::new();
-    c.name(input.table_name.as_ref(), "tableName");
+    c.table_name_or_arn(input.table_name.as_ref());
     c.one_of(input.billing_mode.as_ref(), "billingMode", BILLING_MODES);
     c.one_of(input.table_class.as_ref(), "tableClass", TABLE_CLASSES);
     check_throughput_members(&mut c, input.provisioned_throughput.as_ref());
@@ -607,21 +618,21 @@ fn apply_update(record: &mut TableRecord, input: &UpdateTableInput) -> Result<()
         },
     )?;
     if let Some(t) = input.provisioned_throughput {
+        // Both present: checked with the members.
+        let (new_read, new_write) =
+            (t.read_capacity_units.unwrap_or(0), t.write_capacity_units.unwrap_or(0));
         let (read, write) = (record.read_capacity, record.write_capacity);
-        if t.read_capacity_units == read
-            && t.write_capacity_units == write
-            && input.billing_mode.is_none()
-        {
+        if new_read == read && new_write == write && input.billing_mode.is_none() {
             return Err(DbError::validation(format!(
                 "The provisioned throughput for the table will not change. The requested value \
                  equals the current value. Current ReadCapacityUnits provisioned for the table: \
                  {read}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned \
                  for the table: {write}. Requested WriteCapacityUnits: {}. Refer to the Amazon \
                  DynamoDB Developer Guide for current limits and how to request higher limits.",
-                t.read_capacity_units, t.write_capacity_units
+                new_read, new_write
             )));
         }
-        record_capacity_change(record, t.read_capacity_units, t.write_capacity_units, now);
+        record_capacity_change(record, new_read, new_write, now);
     }
     if let Some(class) = &input.table_class {
         if *class != record.table_class {

@@ -72,7 +72,7 @@ impl WriteParams<'_> {
         let mode = self.return_consumed_capacity.map(String::as_str);
         Ok(WriteItemOutput {
             attributes: if return_old { old.map(decode_row).transpose()? } else { None },
-            consumed_capacity: consumed(table, mode, units, true),
+            consumed_capacity: consumed(table, mode, units),
         })
     }
 }
@@ -151,7 +151,7 @@ impl Db {
         }
         let units = read_units(size.unwrap_or(0), input.consistent_read.unwrap_or(false));
         let mode = input.return_consumed_capacity.as_deref();
-        Ok(GetItemOutput { item, consumed_capacity: consumed(name, mode, units, false) })
+        Ok(GetItemOutput { item, consumed_capacity: consumed(name, mode, units) })
     }
 
     /// DeleteItem: deletes the item with the given key, if any.
@@ -268,8 +268,9 @@ fn read_units(size: usize, consistent: bool) -> f64 {
 }
 
 /// The capacity report, naming the table as the request did (by name or ARN), as DynamoDB does.
-fn consumed(table: &str, mode: Option<&str>, units: f64, write: bool) -> Option<ConsumedCapacity> {
-    let (read, written) = if write { (None, Some(units)) } else { (Some(units), None) };
+/// Single-item operations report only the total (and the table's share with `INDEXES`);
+/// DynamoDB splits reads from writes only for transactions.
+fn consumed(table: &str, mode: Option<&str>, units: f64) -> Option<ConsumedCapacity> {
     let indexes = match mode {
         Some("TOTAL") => false,
         Some("INDEXES") => true,
@@ -278,11 +279,11 @@ fn consumed(table: &str, mode: Option<&str>, units: f64, write: bool) -> Option<
     Some(ConsumedCapacity {
         table_name: table.to_string(),
         capacity_units: units,
-        read_capacity_units: read,
-        write_capacity_units: written,
+        read_capacity_units: None,
+        write_capacity_units: None,
         table: indexes.then_some(Capacity {
-            read_capacity_units: read,
-            write_capacity_units: written,
+            read_capacity_units: None,
+            write_capacity_units: None,
             capacity_units: units,
         }),
     })

@@ -114,6 +114,8 @@ pub(crate) struct PurgeState {
     pub(crate) generation: u64,
     /// The purger found nothing left to delete at this generation.
     pub(crate) idle_at: Option<u64>,
+    /// The purge failed (the store is poisoned); it resumes after the next open.
+    pub(crate) failed: Option<DbError>,
 }
 
 /// A table as the data plane sees it. Control-plane changes replace the `Table` in the map;
@@ -174,6 +176,15 @@ impl Db {
     pub fn open_with(dir: impl AsRef<Path>, options: DbOptions) -> Result<Db, DbError> {
         let core_options = Options { routing: Routing::Spaced, ..options.core.clone() };
         let core = Core::open(dir, core_options)?;
+        if core.routing() != Routing::Spaced {
+            // A store created by `Core::open` keeps its routing: every table would land in one
+            // shard. Correct, but not what a database should silently become.
+            return Err(DbError::Internal(format!(
+                "Internal server error: {} holds a storage core created without the DynamoDB \
+                 layer's routing; open it with basalt::core::Core",
+                core.dir().display()
+            )));
+        }
         let inner = Arc::new(Inner {
             core,
             options,
@@ -214,8 +225,12 @@ impl Db {
     }
 
     /// Waits until the background deletion of dropped tables has nothing left to do.
-    pub fn wait_for_purges(&self) {
-        purge::wait_idle(&self.inner);
+    ///
+    /// # Errors
+    /// The deletion failed (the storage core failed and is poisoned); it resumes when the
+    /// database is next opened.
+    pub fn wait_for_purges(&self) -> Result<(), DbError> {
+        purge::wait_idle(&self.inner)
     }
 }
 

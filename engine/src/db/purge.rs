@@ -6,6 +6,8 @@
 //! next open. No write can reach a purged space: item operations hold the table's liveness
 //! lock, which DeleteTable takes exclusively before it records the purge.
 
+use std::ops::Bound;
+
 use crate::api::DbError;
 use crate::core::Batch;
 use crate::db::{catalog, lock, Inner};
@@ -29,14 +31,19 @@ pub(crate) fn run(inner: &Inner) {
             state.generation
         };
         seen = generation;
-        // A failure here means the store is poisoned; the purge key stays and the purge
-        // resumes after the next open.
-        let finished = purge_pending(inner).unwrap_or(false);
+        let outcome = purge_pending(inner);
         let mut state = lock(&inner.purge);
-        if finished && state.generation == generation {
-            state.idle_at = Some(generation);
+        match outcome {
+            Ok(true) if state.generation == generation => state.idle_at = Some(generation),
+            Ok(_) => {}
+            // The store is poisoned: nothing more can be written until it is reopened. The purge
+            // key stays, and the purge resumes after the next open.
+            Err(error) => state.failed = Some(error),
         }
         inner.purge_wake.notify_all();
+        if state.failed.is_some() {
+            return;
+        }
     }
 }
 
@@ -62,33 +69,42 @@ fn purge_pending(inner: &Inner) -> Result<bool, DbError> {
 /// Deletes every key of `space`; `Ok(false)` if asked to stop first.
 fn purge_space(inner: &Inner, space: u32) -> Result<bool, DbError> {
     let range = catalog::space_range(space);
+    // Each batch starts after the last key deleted, so it does not walk the tombstones of the
+    // batches before it.
+    let mut after: Option<Vec<u8>> = None;
     loop {
         if lock(&inner.purge).stop {
             return Ok(false);
         }
         let snapshot = inner.core.snapshot();
+        let start = match &after {
+            Some(key) => Bound::Excluded(key.as_slice()),
+            None => Bound::Included(range.start.as_slice()),
+        };
         let mut batch = Batch::new();
-        let (mut bytes, mut any) = (0, false);
-        for entry in snapshot.range(catalog::as_slices(&range)) {
+        let mut bytes = 0;
+        let mut last = None;
+        for entry in snapshot.range((start, Bound::Excluded(range.end.as_slice()))) {
             let (key, _) = entry?;
             batch.delete(&key);
-            any = true;
             bytes += key.len();
+            last = Some(key);
             if bytes >= BATCH_KEY_BYTES {
                 break;
             }
         }
-        if !any {
-            return Ok(true);
-        }
+        let Some(last) = last else { return Ok(true) };
         inner.core.write(batch)?;
+        after = Some(last.to_vec());
     }
 }
 
-/// Blocks until the purge thread has found nothing left to do since the last DeleteTable.
-pub(crate) fn wait_idle(inner: &Inner) {
+/// Blocks until the purge thread has found nothing left to do since the last DeleteTable, or
+/// has failed.
+pub(crate) fn wait_idle(inner: &Inner) -> Result<(), DbError> {
     let mut state = lock(&inner.purge);
-    while !state.stop && state.idle_at != Some(state.generation) {
+    while !state.stop && state.failed.is_none() && state.idle_at != Some(state.generation) {
         state = inner.purge_wake.wait(state).unwrap_or_else(|e| e.into_inner());
     }
+    state.failed.clone().map_or(Ok(()), Err)
 }

@@ -26,6 +26,7 @@ pub use size::{
     check_item_size, item_size_bytes, number_size_bytes, value_size_bytes, ItemTooLarge,
     ITEM_SIZE_BYTES_MAX,
 };
+pub(crate) use value::take_last_error_kind;
 pub use value::{
     item_from_json, item_to_json, validate_value, AttributeValue, ErrorKind, Item, JsonToken,
     SetKind, ValueError, WireValue, NESTING_LEVELS_MAX,

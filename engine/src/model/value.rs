@@ -679,12 +679,28 @@ impl Serialize for AttributeValue {
     }
 }
 
+thread_local! {
+    /// The kind of the last [`ValueError`] a deserialization on this thread failed with.
+    static LAST_ERROR_KIND: std::cell::Cell<Option<ErrorKind>> = const { std::cell::Cell::new(None) };
+}
+
+/// Takes the kind of the last [`ValueError`] that failed a deserialization of an
+/// [`AttributeValue`] on this thread (serde carries only its message), and forgets it. Used by
+/// [`crate::api::decode_request`] to answer with the right exception.
+pub(crate) fn take_last_error_kind() -> Option<ErrorKind> {
+    LAST_ERROR_KIND.with(std::cell::Cell::take)
+}
+
 impl<'de> Deserialize<'de> for AttributeValue {
     /// Reads and validates one value; the [`ValueError`] becomes the message of a serde error.
-    /// Callers that must tell the two exceptions apart use [`AttributeValue::from_json`].
+    /// Callers that must tell the two exceptions apart use [`AttributeValue::from_json`] or
+    /// [`crate::api::decode_request`].
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<AttributeValue, D::Error> {
         let json = Value::deserialize(deserializer)?;
-        AttributeValue::from_json(&json).map_err(de::Error::custom)
+        AttributeValue::from_json(&json).map_err(|error| {
+            LAST_ERROR_KIND.with(|kind| kind.set(Some(error.kind())));
+            de::Error::custom(error)
+        })
     }
 }
 
