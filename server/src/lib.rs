@@ -1,4 +1,16 @@
-//! `basalt-server`: the HTTP endpoint that will speak DynamoDB's JSON 1.0 wire protocol.
+//! `basalt-server`: Basalt's DynamoDB endpoint. It speaks DynamoDB's JSON 1.0 protocol over
+//! HTTP/1.1 (`POST /` with `X-Amz-Target: DynamoDB_20120810.<Operation>`), checks AWS Signature
+//! Version 4 on every request, and answers with DynamoDB's responses and error envelopes, so
+//! the unmodified AWS SDKs and the AWS CLI work against it.
 //!
-//! Not built yet. This crate has no API and no binary; it exists so that the workspace has the
-//! shape described in `ARCHITECTURE.md`. Until it lands, Basalt is used as an embedded crate.
+//! - [`handler`]: one request to one response, without sockets (what tests and the fuzz target
+//!   `request_decode` drive);
+//! - [`dispatch`]: from the target and the JSON body to a call of [`basalt::Db`];
+//! - [`sigv4`]: the signature check;
+//! - [`serve`]: the tokio/hyper server around the handler;
+//! - the binary `basalt` (`src/main.rs`): the command line.
+
+pub mod dispatch;
+pub mod handler;
+pub mod serve;
+pub mod sigv4;

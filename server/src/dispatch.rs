@@ -1,0 +1,119 @@
+//! From `X-Amz-Target` and a JSON body to a call of [`Db`] and a JSON answer.
+
+use basalt::api::{decode_request, DbError};
+use basalt::Db;
+use serde::Serialize;
+
+/// The prefix of DynamoDB's targets.
+pub const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+
+/// DynamoDB operations Basalt knows but does not implement yet: they get a clear
+/// `UnknownOperationException` naming them, never a fake success.
+const NOT_BUILT: &[&str] = &[
+    "BatchExecuteStatement",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "CreateBackup",
+    "CreateGlobalTable",
+    "DeleteBackup",
+    "DeleteResourcePolicy",
+    "DescribeBackup",
+    "DescribeContinuousBackups",
+    "DescribeContributorInsights",
+    "DescribeExport",
+    "DescribeGlobalTable",
+    "DescribeGlobalTableSettings",
+    "DescribeImport",
+    "DescribeKinesisStreamingDestination",
+    "DescribeTableReplicaAutoScaling",
+    "DescribeTimeToLive",
+    "DisableKinesisStreamingDestination",
+    "EnableKinesisStreamingDestination",
+    "ExecuteStatement",
+    "ExecuteTransaction",
+    "ExportTableToPointInTime",
+    "GetResourcePolicy",
+    "ImportTable",
+    "ListBackups",
+    "ListContributorInsights",
+    "ListExports",
+    "ListGlobalTables",
+    "ListImports",
+    "PutResourcePolicy",
+    "Query",
+    "RestoreTableFromBackup",
+    "RestoreTableToPointInTime",
+    "Scan",
+    "TransactGetItems",
+    "TransactWriteItems",
+    "UpdateContinuousBackups",
+    "UpdateContributorInsights",
+    "UpdateGlobalTable",
+    "UpdateGlobalTableSettings",
+    "UpdateItem",
+    "UpdateKinesisStreamingDestination",
+    "UpdateTableReplicaAutoScaling",
+    "UpdateTimeToLive",
+];
+
+/// Why a request got no answer from the database.
+#[derive(Debug)]
+pub enum Failure {
+    /// The database's (or the decoder's) DynamoDB exception.
+    Db(DbError),
+    /// `com.amazon.coral.service#UnknownOperationException`, with a message.
+    UnknownOperation(String),
+}
+
+impl From<DbError> for Failure {
+    fn from(error: DbError) -> Failure {
+        Failure::Db(error)
+    }
+}
+
+/// Runs the operation `target` names with the JSON `body` and returns its JSON answer.
+///
+/// # Errors
+/// [`Failure::UnknownOperation`] for a target that is not a DynamoDB operation Basalt
+/// implements; the operation's own [`DbError`] otherwise.
+pub fn dispatch(db: &Db, target: Option<&str>, body: &[u8]) -> Result<Vec<u8>, Failure> {
+    let Some(operation) = target.and_then(|t| t.strip_prefix(TARGET_PREFIX)) else {
+        return Err(Failure::UnknownOperation(match target {
+            Some(target) => format!("Unknown operation: {target}"),
+            None => "Missing X-Amz-Target header".to_string(),
+        }));
+    };
+    match operation {
+        "CreateTable" => run(body, |input| db.create_table(input)),
+        "DeleteTable" => run(body, |input| db.delete_table(input)),
+        "DescribeTable" => run(body, |input| db.describe_table(input)),
+        "ListTables" => run(body, |input| db.list_tables(input)),
+        "UpdateTable" => run(body, |input| db.update_table(input)),
+        "TagResource" => run(body, |input| db.tag_resource(input).map(|()| Empty {})),
+        "UntagResource" => run(body, |input| db.untag_resource(input).map(|()| Empty {})),
+        "ListTagsOfResource" => run(body, |input| db.list_tags_of_resource(input)),
+        "DescribeLimits" => run(body, |Empty {}| Ok(db.describe_limits())),
+        "DescribeEndpoints" => run(body, |Empty {}| Ok(db.describe_endpoints())),
+        "PutItem" => run(body, |input| db.put_item(input)),
+        "GetItem" => run(body, |input| db.get_item(input)),
+        "DeleteItem" => run(body, |input| db.delete_item(input)),
+        other if NOT_BUILT.contains(&other) => Err(Failure::UnknownOperation(format!(
+            "{other} is not supported by this version of Basalt yet"
+        ))),
+        other => Err(Failure::UnknownOperation(format!("Unknown operation: {other}"))),
+    }
+}
+
+/// An operation without input or output members.
+#[derive(serde::Deserialize, Serialize)]
+struct Empty {}
+
+fn run<I, O>(body: &[u8], op: impl FnOnce(I) -> Result<O, DbError>) -> Result<Vec<u8>, Failure>
+where
+    I: serde::de::DeserializeOwned,
+    O: Serialize,
+{
+    let input = decode_request(body)?;
+    let output = op(input)?;
+    Ok(serde_json::to_vec(&output).expect("responses serialize"))
+}

@@ -1,0 +1,267 @@
+//! One HTTP request in, one HTTP response out, without sockets: the part of the server that
+//! tests and the fuzz target `request_decode` drive directly.
+//!
+//! Order of work, as DynamoDB's: CORS preflight and health check need no signature; a `POST`
+//! is authenticated over the body as sent, then its body is decompressed, then the target is
+//! dispatched. Every failure is answered with DynamoDB's error envelope.
+
+use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use basalt::api::{DbError, ErrorCategory};
+use basalt::Db;
+use flate2::read::{DeflateDecoder, GzDecoder, ZlibDecoder};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use crate::dispatch::{dispatch, Failure};
+use crate::sigv4::{self, Credentials};
+
+/// The largest request body accepted, compressed or not: DynamoDB's 16 MB request limit.
+pub const REQUEST_BYTES_MAX: usize = 16 << 20;
+/// Responses at least this long are gzip-compressed for clients that accept gzip.
+pub const GZIP_MIN_BYTES: usize = 1024;
+
+const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+const NS_SERVICE: &str = "com.amazon.coral.service#";
+
+/// A request as the handler needs it.
+#[derive(Debug)]
+pub struct Request<'a> {
+    /// `GET`, `POST`, …
+    pub method: &'a str,
+    /// The path as received (percent-encoded).
+    pub path: &'a str,
+    /// The raw query string, without `?`.
+    pub query: Option<&'a str>,
+    /// Header names in lower case, with their values.
+    pub headers: &'a [(String, Vec<u8>)],
+    /// The body as received.
+    pub body: &'a [u8],
+}
+
+impl Request<'_> {
+    /// The first value of header `name` (lower case) as text, if it is UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let (_, value) = self.headers.iter().find(|(n, _)| n == name)?;
+        std::str::from_utf8(value).ok()
+    }
+}
+
+/// A response: status, headers, body.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Response {
+    /// The HTTP status.
+    pub status: u16,
+    /// Header names and values.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body as sent (possibly gzip-compressed).
+    pub body: Vec<u8>,
+}
+
+/// How requests are authenticated.
+#[derive(Debug)]
+pub enum Auth {
+    /// Signatures are checked against these credentials.
+    Verify(Credentials),
+    /// Any access key is accepted (as DynamoDB Local does); a signature must still be present.
+    AnyKey,
+}
+
+/// Answers requests for one database.
+#[derive(Debug)]
+pub struct Handler {
+    db: Arc<Db>,
+    auth: Auth,
+    requests: AtomicU64,
+    seed: u64,
+}
+
+impl Handler {
+    /// A handler answering for `db`.
+    pub fn new(db: Arc<Db>, auth: Auth) -> Handler {
+        let seed = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+            ^ u64::from(std::process::id()).rotate_left(32);
+        Handler { db, auth, requests: AtomicU64::new(0), seed }
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Arc<Db> {
+        &self.db
+    }
+
+    /// Answers one request.
+    pub fn handle(&self, request: &Request<'_>) -> Response {
+        self.handle_at(request, SystemTime::now())
+    }
+
+    /// Answers one request as if the time were `now` (signatures are checked against it).
+    pub fn handle_at(&self, request: &Request<'_>, now: SystemTime) -> Response {
+        let id = self.request_id();
+        let mut response = match request.method {
+            "OPTIONS" => preflight(request),
+            "GET" | "HEAD" if request.path == "/" => health(request.method),
+            "POST" => self.post(request, now),
+            _ => error_response(405, &format!("{NS_SERVICE}UnknownOperationException"), None),
+        };
+        response.headers.push(("x-amzn-RequestId", id));
+        response.headers.push(("Access-Control-Allow-Origin", "*".into()));
+        response.headers.push((
+            "Access-Control-Expose-Headers",
+            "x-amzn-RequestId,x-amzn-ErrorType,x-amz-crc32,Date".into(),
+        ));
+        response
+    }
+
+    fn post(&self, request: &Request<'_>, now: SystemTime) -> Response {
+        if request.body.len() > REQUEST_BYTES_MAX {
+            return too_large();
+        }
+        let parts = sigv4::RequestParts {
+            method: request.method,
+            path: request.path,
+            query: request.query,
+            headers: request.headers,
+            body: request.body,
+        };
+        let mode = match &self.auth {
+            Auth::Verify(credentials) => sigv4::Mode::Verify(credentials),
+            Auth::AnyKey => sigv4::Mode::AcceptAnyKey,
+        };
+        if let Err(error) = sigv4::authenticate(&parts, mode, now) {
+            let type_uri = format!("{NS_SERVICE}{}", error.name);
+            return finish(request, error_response(400, &type_uri, Some(&error.message)));
+        }
+        let body = match decompress(request.header("content-encoding"), request.body) {
+            Ok(body) => body,
+            Err(response) => return response,
+        };
+        let response = match dispatch(&self.db, request.header("x-amz-target"), &body) {
+            Ok(json) => Response { status: 200, headers: Vec::new(), body: json },
+            Err(Failure::Db(error)) => db_error(&error),
+            Err(Failure::UnknownOperation(message)) => error_response(
+                400,
+                &format!("{NS_SERVICE}UnknownOperationException"),
+                Some(&message),
+            ),
+        };
+        finish(request, response)
+    }
+
+    /// A request id in DynamoDB's shape: 52 characters of `[0-9A-Z]`.
+    fn request_id(&self) -> String {
+        // ORDERING: Relaxed: a counter that only has to be unique.
+        let n = self.requests.fetch_add(1, Ordering::Relaxed);
+        let mut state = self.seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let alphabet = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        (0..52)
+            .map(|_| {
+                state ^= state >> 33;
+                state = state.wrapping_mul(0xff51_afd7_ed55_8ccd);
+                state ^= state >> 29;
+                char::from(alphabet[(state % 36) as usize])
+            })
+            .collect()
+    }
+}
+
+/// DynamoDB's error envelope for a database error.
+fn db_error(error: &DbError) -> Response {
+    let status = match error.category() {
+        ErrorCategory::Client => 400,
+        ErrorCategory::Server => 500,
+    };
+    let mut response = error_response(status, &error.type_uri(), Some(&error.message()));
+    if let DbError::ConditionalCheckFailed { item: Some(item), .. } = error {
+        let mut body: serde_json::Value =
+            serde_json::from_slice(&response.body).expect("our own JSON");
+        body["Item"] = serde_json::to_value(item).expect("items serialize");
+        response.body = serde_json::to_vec(&body).expect("JSON serializes");
+    }
+    response
+}
+
+/// `{"__type": type_uri, "message": message}` with `status`.
+fn error_response(status: u16, type_uri: &str, message: Option<&str>) -> Response {
+    let mut body = serde_json::json!({ "__type": type_uri });
+    if let Some(message) = message {
+        body["message"] = serde_json::Value::from(message);
+    }
+    Response { status, headers: Vec::new(), body: serde_json::to_vec(&body).expect("JSON") }
+}
+
+fn too_large() -> Response {
+    let message = format!("Request body exceeds the limit of {REQUEST_BYTES_MAX} bytes");
+    error_response(413, &format!("{NS_SERVICE}SerializationException"), Some(&message))
+}
+
+/// The request body decoded per its `Content-Encoding`, bounded by [`REQUEST_BYTES_MAX`].
+fn decompress(encoding: Option<&str>, body: &[u8]) -> Result<Vec<u8>, Response> {
+    let encoding = encoding.map(|e| e.trim().to_ascii_lowercase());
+    let reader: Box<dyn Read + '_> = match encoding.as_deref() {
+        None | Some("" | "identity") => return Ok(body.to_vec()),
+        Some("gzip" | "x-gzip") => Box::new(GzDecoder::new(body)),
+        // HTTP's "deflate" is zlib-wrapped; some clients send raw deflate.
+        Some("deflate") if body.first().is_some_and(|b| b & 0x0F == 8) => {
+            Box::new(ZlibDecoder::new(body))
+        }
+        Some("deflate") => Box::new(DeflateDecoder::new(body)),
+        Some(other) => {
+            let message = format!("Unsupported Content-Encoding: {other}");
+            let type_uri = format!("{NS_SERVICE}SerializationException");
+            return Err(error_response(400, &type_uri, Some(&message)));
+        }
+    };
+    let mut out = Vec::new();
+    let limit = REQUEST_BYTES_MAX as u64 + 1;
+    match reader.take(limit).read_to_end(&mut out) {
+        Ok(_) if out.len() > REQUEST_BYTES_MAX => Err(too_large()),
+        Ok(_) => Ok(out),
+        Err(error) => {
+            let message = format!("Request body does not decompress: {error}");
+            Err(error_response(400, &format!("{NS_SERVICE}SerializationException"), Some(&message)))
+        }
+    }
+}
+
+/// Adds the content type and CRC, compressing first when the client accepts gzip.
+fn finish(request: &Request<'_>, mut response: Response) -> Response {
+    let accepts_gzip = request.header("accept-encoding").is_some_and(|accepted| {
+        accepted.split(',').any(|e| e.split(';').next().is_some_and(|e| e.trim() == "gzip"))
+    });
+    if accepts_gzip && response.body.len() >= GZIP_MIN_BYTES {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+        std::io::Write::write_all(&mut encoder, &response.body).expect("writing to memory");
+        response.body = encoder.finish().expect("writing to memory");
+        response.headers.push(("Content-Encoding", "gzip".into()));
+    }
+    // The checksum covers the bytes as sent, compressed or not (the JavaScript SDK v2 checks).
+    response.headers.push(("x-amz-crc32", crc32fast::hash(&response.body).to_string()));
+    response.headers.push(("Content-Type", CONTENT_TYPE.into()));
+    response
+}
+
+fn preflight(request: &Request<'_>) -> Response {
+    let allowed = request
+        .header("access-control-request-headers")
+        .unwrap_or("content-type,x-amz-target,x-amz-date,authorization,x-amz-user-agent")
+        .to_string();
+    Response {
+        status: 200,
+        headers: vec![
+            ("Access-Control-Allow-Methods", "GET,POST,OPTIONS".into()),
+            ("Access-Control-Allow-Headers", allowed),
+            ("Access-Control-Max-Age", "172800".into()),
+        ],
+        body: Vec::new(),
+    }
+}
+
+fn health(method: &str) -> Response {
+    let body = if method == "HEAD" { Vec::new() } else { b"healthy: basalt".to_vec() };
+    Response { status: 200, headers: vec![("Content-Type", "text/plain".into())], body }
+}

@@ -1,0 +1,133 @@
+//! The network side: accept connections, read each request (body bounded), run the handler on
+//! a blocking thread (engine calls never block the reactor), write the response; keep-alive;
+//! graceful shutdown.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+use crate::handler::{Handler, Request, Response, REQUEST_BYTES_MAX};
+
+/// How long shutdown waits for requests in flight before closing their connections.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Serves `listener` until `shutdown` completes, then stops accepting, lets the requests in
+/// flight finish (up to 30 s) and returns.
+pub async fn serve(
+    listener: TcpListener,
+    handler: Arc<Handler>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, peer)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let handler = handler.clone();
+                let service = service_fn(move |request| answer(handler.clone(), request));
+                let connection = http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    if let Err(error) = connection.await {
+                        tracing::debug!(%peer, %error, "connection ended with an error");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!("all requests finished"),
+        () = tokio::time::sleep(DRAIN_TIMEOUT) => tracing::warn!("closing connections with requests still in flight"),
+    }
+}
+
+async fn answer(
+    handler: Arc<Handler>,
+    request: hyper::Request<Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = request.into_parts();
+    let body = match Limited::new(body, REQUEST_BYTES_MAX).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            // Too large, or the connection failed mid-body: answer with the size error (an
+            // over-long body is the only case a client can still read the answer of).
+            return Ok(to_hyper(too_large_response()));
+        }
+    };
+    let headers: Vec<(String, Vec<u8>)> = parts
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_string(), value.as_bytes().to_vec()))
+        .collect();
+    let method = parts.method.as_str().to_string();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().map(str::to_string);
+    let response = tokio::task::spawn_blocking(move || {
+        let request = Request {
+            method: &method,
+            path: &path,
+            query: query.as_deref(),
+            headers: &headers,
+            body: &body,
+        };
+        handler.handle(&request)
+    })
+    .await
+    .unwrap_or_else(|error| {
+        tracing::error!(%error, "request handler panicked");
+        internal_error()
+    });
+    Ok(to_hyper(response))
+}
+
+fn to_hyper(response: Response) -> hyper::Response<Full<Bytes>> {
+    let mut builder = hyper::Response::builder().status(response.status);
+    for (name, value) in &response.headers {
+        builder = builder.header(*name, value.as_str());
+    }
+    builder.body(Full::new(Bytes::from(response.body))).unwrap_or_else(|_| {
+        let mut fallback = hyper::Response::new(Full::new(Bytes::new()));
+        *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+        fallback
+    })
+}
+
+fn too_large_response() -> Response {
+    let body = serde_json::json!({
+        "__type": "com.amazon.coral.service#SerializationException",
+        "message": format!("Request body exceeds the limit of {REQUEST_BYTES_MAX} bytes"),
+    });
+    Response {
+        status: 413,
+        headers: vec![("Content-Type", "application/x-amz-json-1.0".into())],
+        body: serde_json::to_vec(&body).expect("JSON"),
+    }
+}
+
+fn internal_error() -> Response {
+    let body = serde_json::json!({
+        "__type": "com.amazonaws.dynamodb.v20120810#InternalServerError",
+        "message": "Internal server error",
+    });
+    Response {
+        status: 500,
+        headers: vec![("Content-Type", "application/x-amz-json-1.0".into())],
+        body: serde_json::to_vec(&body).expect("JSON"),
+    }
+}
