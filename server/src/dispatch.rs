@@ -6,6 +6,8 @@ use serde::Serialize;
 
 /// The prefix of DynamoDB's targets.
 pub const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+/// The prefix of the DynamoDB Streams API's targets (not built yet).
+pub const STREAMS_TARGET_PREFIX: &str = "DynamoDBStreams_20120810.";
 
 /// DynamoDB operations Basalt knows but does not implement yet: they get a clear
 /// `UnknownOperationException` naming them, never a fake success.
@@ -79,6 +81,11 @@ impl From<DbError> for Failure {
 pub fn dispatch(db: &Db, target: Option<&str>, body: &[u8]) -> Result<Vec<u8>, Failure> {
     let Some(operation) = target.and_then(|t| t.strip_prefix(TARGET_PREFIX)) else {
         return Err(Failure::UnknownOperation(match target {
+            Some(target) if target.starts_with(STREAMS_TARGET_PREFIX) => {
+                format!(
+                    "DynamoDB Streams ({target}) is not supported by this version of Basalt yet"
+                )
+            }
             Some(target) => format!("Unknown operation: {target}"),
             None => "Missing X-Amz-Target header".to_string(),
         }));

@@ -43,9 +43,9 @@ pub struct Request<'a> {
 }
 
 impl Request<'_> {
-    /// The first value of header `name` (lower case) as text, if it is UTF-8.
+    /// The first value of header `name` (any case) as text, if it is UTF-8.
     pub fn header(&self, name: &str) -> Option<&str> {
-        let (_, value) = self.headers.iter().find(|(n, _)| n == name)?;
+        let (_, value) = self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name))?;
         std::str::from_utf8(value).ok()
     }
 }
@@ -106,7 +106,10 @@ impl Handler {
             "OPTIONS" => preflight(request),
             "GET" | "HEAD" if request.path == "/" => health(request.method),
             "POST" => self.post(request, now),
-            _ => error_response(405, &format!("{NS_SERVICE}UnknownOperationException"), None),
+            _ => finish(
+                request,
+                error_response(405, &format!("{NS_SERVICE}UnknownOperationException"), None),
+            ),
         };
         response.headers.push(("x-amzn-RequestId", id));
         response.headers.push(("Access-Control-Allow-Origin", "*".into()));
@@ -119,7 +122,7 @@ impl Handler {
 
     fn post(&self, request: &Request<'_>, now: SystemTime) -> Response {
         if request.body.len() > REQUEST_BYTES_MAX {
-            return too_large();
+            return finish(request, too_large());
         }
         let parts = sigv4::RequestParts {
             method: request.method,
@@ -138,7 +141,7 @@ impl Handler {
         }
         let body = match decompress(request.header("content-encoding"), request.body) {
             Ok(body) => body,
-            Err(response) => return response,
+            Err(response) => return finish(request, response),
         };
         let response = match dispatch(&self.db, request.header("x-amz-target"), &body) {
             Ok(json) => Response { status: 200, headers: Vec::new(), body: json },
@@ -194,6 +197,15 @@ fn error_response(status: u16, type_uri: &str, message: Option<&str>) -> Respons
     Response { status, headers: Vec::new(), body: serde_json::to_vec(&body).expect("JSON") }
 }
 
+/// A complete error response for a request the handler never saw (the network layer's own
+/// failures): DynamoDB's envelope, content type and CRC, uncompressed.
+pub fn standalone_error(status: u16, type_uri: &str, message: &str) -> Response {
+    let mut response = error_response(status, type_uri, Some(message));
+    response.headers.push(("x-amz-crc32", crc32fast::hash(&response.body).to_string()));
+    response.headers.push(("Content-Type", CONTENT_TYPE.into()));
+    response
+}
+
 fn too_large() -> Response {
     let message = format!("Request body exceeds the limit of {REQUEST_BYTES_MAX} bytes");
     error_response(413, &format!("{NS_SERVICE}SerializationException"), Some(&message))
@@ -230,9 +242,7 @@ fn decompress(encoding: Option<&str>, body: &[u8]) -> Result<Vec<u8>, Response> 
 
 /// Adds the content type and CRC, compressing first when the client accepts gzip.
 fn finish(request: &Request<'_>, mut response: Response) -> Response {
-    let accepts_gzip = request.header("accept-encoding").is_some_and(|accepted| {
-        accepted.split(',').any(|e| e.split(';').next().is_some_and(|e| e.trim() == "gzip"))
-    });
+    let accepts_gzip = request.header("accept-encoding").is_some_and(accepts_gzip);
     if accepts_gzip && response.body.len() >= GZIP_MIN_BYTES {
         let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
         std::io::Write::write_all(&mut encoder, &response.body).expect("writing to memory");
@@ -243,6 +253,19 @@ fn finish(request: &Request<'_>, mut response: Response) -> Response {
     response.headers.push(("x-amz-crc32", crc32fast::hash(&response.body).to_string()));
     response.headers.push(("Content-Type", CONTENT_TYPE.into()));
     response
+}
+
+/// Whether an `Accept-Encoding` value accepts gzip: listed (any case) without `q=0`.
+fn accepts_gzip(accepted: &str) -> bool {
+    accepted.split(',').any(|coding| {
+        let mut parts = coding.split(';').map(str::trim);
+        let name_is_gzip = parts.next().is_some_and(|name| name.eq_ignore_ascii_case("gzip"));
+        let refused = parts.any(|parameter| {
+            let parameter = parameter.replace(' ', "");
+            parameter.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0))
+        });
+        name_is_gzip && !refused
+    })
 }
 
 fn preflight(request: &Request<'_>) -> Response {
@@ -264,4 +287,19 @@ fn preflight(request: &Request<'_>) -> Response {
 fn health(method: &str) -> Response {
     let body = if method == "HEAD" { Vec::new() } else { b"healthy: basalt".to_vec() };
     Response { status: 200, headers: vec![("Content-Type", "text/plain".into())], body }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts_gzip;
+
+    #[test]
+    fn accept_encoding() {
+        assert!(accepts_gzip("gzip"));
+        assert!(accepts_gzip("identity, GZIP;q=0.5"));
+        assert!(!accepts_gzip("gzip;q=0"));
+        assert!(!accepts_gzip("gzip; q=0.0, br"));
+        assert!(!accepts_gzip("identity"));
+        assert!(!accepts_gzip("x-gzip-ish"));
+    }
 }

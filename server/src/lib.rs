@@ -11,6 +11,9 @@
 //! - the binary `basalt` (`src/main.rs`): the command line.
 
 pub mod dispatch;
+// The fuzz target `request_decode`'s check, also run by `cargo test` over seeded inputs.
+#[doc(hidden)]
+pub mod fuzz;
 pub mod handler;
 pub mod serve;
 pub mod sigv4;

@@ -38,7 +38,8 @@ struct Args {
     /// disk: for tests, where durability does not matter.
     #[arg(long)]
     in_memory: bool,
-    /// AWS shared-credentials file (INI: [profile] aws_access_key_id, aws_secret_access_key):
+    /// AWS shared-credentials file (INI: a section per profile with aws_access_key_id and
+    /// aws_secret_access_key):
     /// requests must be signed with one of its keys.
     #[arg(long)]
     credentials: Option<PathBuf>,

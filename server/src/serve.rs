@@ -16,7 +16,7 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
-use crate::handler::{Handler, Request, Response, REQUEST_BYTES_MAX};
+use crate::handler::{standalone_error, Handler, Request, Response, REQUEST_BYTES_MAX};
 
 /// How long shutdown waits for requests in flight before closing their connections.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -109,25 +109,11 @@ fn to_hyper(response: Response) -> hyper::Response<Full<Bytes>> {
 }
 
 fn too_large_response() -> Response {
-    let body = serde_json::json!({
-        "__type": "com.amazon.coral.service#SerializationException",
-        "message": format!("Request body exceeds the limit of {REQUEST_BYTES_MAX} bytes"),
-    });
-    Response {
-        status: 413,
-        headers: vec![("Content-Type", "application/x-amz-json-1.0".into())],
-        body: serde_json::to_vec(&body).expect("JSON"),
-    }
+    let message = format!("Request body exceeds the limit of {REQUEST_BYTES_MAX} bytes");
+    standalone_error(413, "com.amazon.coral.service#SerializationException", &message)
 }
 
 fn internal_error() -> Response {
-    let body = serde_json::json!({
-        "__type": "com.amazonaws.dynamodb.v20120810#InternalServerError",
-        "message": "Internal server error",
-    });
-    Response {
-        status: 500,
-        headers: vec![("Content-Type", "application/x-amz-json-1.0".into())],
-        body: serde_json::to_vec(&body).expect("JSON"),
-    }
+    let type_uri = "com.amazonaws.dynamodb.v20120810#InternalServerError";
+    standalone_error(500, type_uri, "Internal server error")
 }
