@@ -670,12 +670,60 @@ fn token(json: &Value) -> JsonToken {
     }
 }
 
+/// Serializes straight to the wire form (what [`AttributeValue::to_json`] builds), without an
+/// intermediate `serde_json::Value`: responses are written this way.
 impl Serialize for AttributeValue {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (key, json) = self.type_and_json();
         let mut out = serializer.serialize_map(Some(1))?;
-        out.serialize_entry(key, &json)?;
+        match self {
+            AttributeValue::S(s) => out.serialize_entry("S", s)?,
+            AttributeValue::N(n) => out.serialize_entry("N", &AsText(n))?,
+            AttributeValue::B(b) => out.serialize_entry("B", &AsBase64(b))?,
+            AttributeValue::Bool(b) => out.serialize_entry("BOOL", b)?,
+            AttributeValue::Null => out.serialize_entry("NULL", &true)?,
+            AttributeValue::L(members) => out.serialize_entry("L", members)?,
+            AttributeValue::M(entries) => out.serialize_entry("M", entries)?,
+            AttributeValue::Ss(members) => out.serialize_entry("SS", members)?,
+            AttributeValue::Ns(members) => out.serialize_entry("NS", &NumberMembers(members))?,
+            AttributeValue::Bs(members) => out.serialize_entry("BS", &BinaryMembers(members))?,
+        }
         out.end()
+    }
+}
+
+/// A value serialized as the string its `Display` writes.
+struct AsText<'a, T: fmt::Display>(&'a T);
+
+impl<T: fmt::Display> Serialize for AsText<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self.0)
+    }
+}
+
+/// Bytes serialized as standard base64.
+struct AsBase64<'a>(&'a [u8]);
+
+impl Serialize for AsBase64<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&base64::display::Base64Display::new(self.0, &BASE64))
+    }
+}
+
+/// The members of an `NS`, as strings.
+struct NumberMembers<'a>(&'a [Number]);
+
+impl Serialize for NumberMembers<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(AsText))
+    }
+}
+
+/// The members of a `BS`, as base64.
+struct BinaryMembers<'a>(&'a [Vec<u8>]);
+
+impl Serialize for BinaryMembers<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|b| AsBase64(b)))
     }
 }
 

@@ -40,6 +40,8 @@ fn round_trip_every_type() {
         let value = read(&json).expect("valid value");
         assert_eq!(value.to_json(), json);
         let text = serde_json::to_string(&value).expect("serializes");
+        let direct: Value = serde_json::from_str(&text).expect("serialized JSON parses");
+        assert_eq!(direct, json, "Serialize writes the wire form");
         assert_eq!(serde_json::from_str::<AttributeValue>(&text).expect("reads back"), value);
     }
 }
@@ -362,6 +364,10 @@ fn random_values_round_trip_and_mutations_never_panic() {
         let value = random_value(&mut rng, 1);
         assert_eq!(validate_value(&value), Ok(()), "seed {seed}");
         let text = serde_json::to_string(&value).expect("serializes");
+        let direct: Value = serde_json::from_str(&text).expect("serialized JSON parses");
+        assert_eq!(direct, value.to_json(), "seed {seed}: Serialize writes the wire form");
+        let direct: Value = serde_json::from_str(&text).expect("serialized JSON parses");
+        assert_eq!(direct, value.to_json(), "seed {seed}: Serialize writes the wire form");
         let back: AttributeValue = serde_json::from_str(&text).expect("reads back");
         assert_eq!(back, value, "seed {seed}");
         for _ in 0..20 {
