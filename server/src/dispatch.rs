@@ -58,6 +58,26 @@ const NOT_BUILT: &[&str] = &[
     "UpdateTimeToLive",
 ];
 
+/// Operations that may wait: for the log's group commit (and its fsync), for a writer's lock,
+/// for item operations in flight (DeleteTable).
+const WRITES: &[&str] = &[
+    "CreateTable",
+    "DeleteItem",
+    "DeleteTable",
+    "PutItem",
+    "TagResource",
+    "UntagResource",
+    "UpdateTable",
+];
+
+/// Whether the request with this target may wait, and so must run off the async reactor. Reads
+/// (lock-free snapshots, no system calls), unknown and unbuilt targets answer without waiting.
+pub fn may_wait(target: Option<&str>) -> bool {
+    target
+        .and_then(|t| t.strip_prefix(TARGET_PREFIX))
+        .is_some_and(|operation| WRITES.contains(&operation))
+}
+
 /// Why a request got no answer from the database.
 #[derive(Debug)]
 pub enum Failure {
@@ -123,4 +143,22 @@ where
     let input = decode_request(body)?;
     let output = op(input)?;
     Ok(serde_json::to_vec(&output).expect("responses serialize"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_wait_and_reads_do_not() {
+        let target = |op: &str| format!("{TARGET_PREFIX}{op}");
+        for op in WRITES {
+            assert!(may_wait(Some(&target(op))), "{op}");
+        }
+        for op in ["GetItem", "DescribeTable", "ListTables", "ListTagsOfResource", "Query"] {
+            assert!(!may_wait(Some(&target(op))), "{op}");
+        }
+        assert!(!may_wait(None));
+        assert!(!may_wait(Some("PutItem")), "without the prefix it is no operation");
+    }
 }

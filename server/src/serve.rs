@@ -16,6 +16,7 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
+use crate::dispatch;
 use crate::handler::{standalone_error, Handler, Request, Response, REQUEST_BYTES_MAX};
 
 /// How long shutdown waits for requests in flight before closing their connections.
@@ -78,7 +79,7 @@ async fn answer(
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().map(str::to_string);
-    let response = tokio::task::spawn_blocking(move || {
+    let run = move || {
         let request = Request {
             method: &method,
             path: &path,
@@ -87,12 +88,23 @@ async fn answer(
             body: &body,
         };
         handler.handle(&request)
-    })
-    .await
-    .unwrap_or_else(|error| {
-        tracing::error!(%error, "request handler panicked");
-        internal_error()
-    });
+    };
+    let target = parts.headers.get("x-amz-target").and_then(|t| t.to_str().ok());
+    let response = if dispatch::may_wait(target) {
+        // Writes wait for the log (group commit, fsync): off the reactor, on the blocking pool.
+        tokio::task::spawn_blocking(run).await.unwrap_or_else(|error| {
+            tracing::error!(%error, "request handler panicked");
+            internal_error()
+        })
+    } else {
+        // Reads take no lock a writer holds and make no system call (lock-free snapshots over
+        // memory and mapped files): they run here, which saves two thread hand-offs per request.
+        // A panic is contained as on the blocking pool.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
+            tracing::error!("request handler panicked");
+            internal_error()
+        })
+    };
     Ok(to_hyper(response))
 }
 
