@@ -1,0 +1,129 @@
+//! One keep-alive HTTP/1.1 connection to a DynamoDB endpoint, sending signed JSON requests.
+
+use crate::sign::{Signer, CONTENT_TYPE};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use std::time::SystemTime;
+use tokio::net::TcpStream;
+
+/// The `X-Amz-Target` prefix of DynamoDB's API version 2012-08-10.
+const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+
+/// Where to connect and how to sign.
+#[derive(Clone)]
+pub struct Endpoint {
+    /// `host:port`, also the `Host` header.
+    pub authority: String,
+    /// Access key id of the signature.
+    pub access_key_id: String,
+    /// Secret access key of the signature.
+    pub secret_access_key: String,
+    /// Region of the signature's scope.
+    pub region: String,
+}
+
+/// The answer to one request.
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// The body (JSON).
+    pub body: Bytes,
+}
+
+impl Answer {
+    /// Whether the status is 200.
+    pub fn ok(&self) -> bool {
+        self.status == 200
+    }
+
+    /// A short description for error reports: status, then the start of the body.
+    pub fn describe(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        format!("HTTP {}: {}", self.status, text.chars().take(300).collect::<String>())
+    }
+
+    /// Whether the body contains `needle` (a cheap check of a JSON field's presence).
+    pub fn contains(&self, needle: &[u8]) -> bool {
+        self.body.windows(needle.len()).any(|w| w == needle)
+    }
+}
+
+/// A keep-alive connection; reconnects on the next request after a failure.
+pub struct Connection {
+    endpoint: Endpoint,
+    signer: Signer,
+    sender: Option<SendRequest<Full<Bytes>>>,
+}
+
+impl Connection {
+    /// A connection to `endpoint`, opened on the first request.
+    pub fn new(endpoint: &Endpoint) -> Self {
+        let signer = Signer::new(
+            &endpoint.access_key_id,
+            &endpoint.secret_access_key,
+            &endpoint.region,
+            &endpoint.authority,
+        );
+        Self { endpoint: endpoint.clone(), signer, sender: None }
+    }
+
+    /// Opens the TCP connection (with `TCP_NODELAY`) and runs its HTTP/1.1 state machine on a
+    /// task.
+    async fn connect(&mut self) -> Result<&mut SendRequest<Full<Bytes>>, String> {
+        if self.sender.as_ref().is_some_and(|s| s.is_closed()) {
+            self.sender = None;
+        }
+        if self.sender.is_some() {
+            return self.sender.as_mut().ok_or_else(String::new);
+        }
+        let stream = TcpStream::connect(&self.endpoint.authority)
+            .await
+            .map_err(|e| format!("connect to {}: {e}", self.endpoint.authority))?;
+        stream.set_nodelay(true).map_err(|e| format!("TCP_NODELAY: {e}"))?;
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| format!("HTTP handshake: {e}"))?;
+        tokio::spawn(async move {
+            // The error, if any, shows on the next request as a closed sender.
+            let _ = connection.await;
+        });
+        Ok(self.sender.insert(sender))
+    }
+
+    /// Sends `operation` (e.g. `GetItem`) with `body` and reads the whole answer. A transport
+    /// error drops the connection (the next call reconnects) and is returned as text.
+    pub async fn call(&mut self, operation: &str, body: String) -> Result<Answer, String> {
+        let target = format!("{TARGET_PREFIX}{operation}");
+        let signature = self.signer.sign(&target, body.as_bytes(), SystemTime::now());
+        let request = Request::post("/")
+            .header("host", &self.endpoint.authority)
+            .header("content-type", CONTENT_TYPE)
+            .header("x-amz-target", &target)
+            .header("x-amz-date", &signature.amz_date)
+            .header("authorization", &signature.authorization)
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| format!("building the request: {e}"))?;
+        let result = self.send(request).await;
+        if result.is_err() {
+            self.sender = None;
+        }
+        result
+    }
+
+    async fn send(&mut self, request: Request<Full<Bytes>>) -> Result<Answer, String> {
+        let sender = self.connect().await?;
+        sender.ready().await.map_err(|e| format!("connection: {e}"))?;
+        let response = sender.send_request(request).await.map_err(|e| format!("request: {e}"))?;
+        let status = response.status().as_u16();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("response body: {e}"))?
+            .to_bytes();
+        Ok(Answer { status, body })
+    }
+}
