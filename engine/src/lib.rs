@@ -20,6 +20,7 @@ pub mod api;
 pub mod core;
 #[doc(hidden)]
 pub mod db;
+pub mod expr;
 pub mod model;
 mod sync;
 mod tree;
