@@ -1,6 +1,7 @@
 //! One keep-alive HTTP/1.1 connection to a DynamoDB endpoint, sending signed JSON requests.
 
-use crate::sign::{Signer, CONTENT_TYPE};
+use basalt_server::dispatch::TARGET_PREFIX;
+use basalt_server::sigv4::Signer;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
@@ -9,8 +10,8 @@ use hyper_util::rt::TokioIo;
 use std::time::SystemTime;
 use tokio::net::TcpStream;
 
-/// The `X-Amz-Target` prefix of DynamoDB's API version 2012-08-10.
-const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+/// The content type of DynamoDB's JSON 1.0 protocol.
+const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
 /// Where to connect and how to sign.
 #[derive(Clone)]
@@ -61,12 +62,8 @@ pub struct Connection {
 impl Connection {
     /// A connection to `endpoint`, opened on the first request.
     pub fn new(endpoint: &Endpoint) -> Self {
-        let signer = Signer::new(
-            &endpoint.access_key_id,
-            &endpoint.secret_access_key,
-            &endpoint.region,
-            &endpoint.authority,
-        );
+        let signer =
+            Signer::new(&endpoint.access_key_id, &endpoint.secret_access_key, &endpoint.region);
         Self { endpoint: endpoint.clone(), signer, sender: None }
     }
 
@@ -97,13 +94,17 @@ impl Connection {
     /// error drops the connection (the next call reconnects) and is returned as text.
     pub async fn call(&mut self, operation: &str, body: String) -> Result<Answer, String> {
         let target = format!("{TARGET_PREFIX}{operation}");
-        let signature = self.signer.sign(&target, body.as_bytes(), SystemTime::now());
-        let request = Request::post("/")
-            .header("host", &self.endpoint.authority)
-            .header("content-type", CONTENT_TYPE)
-            .header("x-amz-target", &target)
-            .header("x-amz-date", &signature.amz_date)
-            .header("authorization", &signature.authorization)
+        let mut headers = vec![
+            ("host".to_string(), self.endpoint.authority.clone().into_bytes()),
+            ("content-type".to_string(), CONTENT_TYPE.as_bytes().to_vec()),
+            ("x-amz-target".to_string(), target.into_bytes()),
+        ];
+        self.signer.sign("POST", "/", None, &mut headers, body.as_bytes(), SystemTime::now());
+        let mut request = Request::post("/");
+        for (name, value) in &headers {
+            request = request.header(name.as_str(), value.as_slice());
+        }
+        let request = request
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| format!("building the request: {e}"))?;
         let result = self.send(request).await;

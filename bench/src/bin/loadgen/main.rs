@@ -16,7 +16,6 @@ mod cpu;
 mod items;
 mod load;
 mod run;
-mod sign;
 
 use clap::{Args, Parser, Subcommand};
 use client::Endpoint;
