@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::Item;
+use crate::model::{AttributeValue, Item};
 
 /// One element of a key schema: an attribute and its role (`HASH` or `RANGE`).
 ///
@@ -484,7 +484,7 @@ pub struct PutItemInput {
     /// `NONE` (default) or `SIZE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_item_collection_metrics: Option<String>,
-    /// A condition: not built yet, refused.
+    /// The condition the existing item (or its absence) must meet for the write to happen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition_expression: Option<String>,
     /// Placeholders for names in expressions.
@@ -493,9 +493,9 @@ pub struct PutItemInput {
     /// Placeholders for values in expressions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expression_attribute_values: Option<Item>,
-    /// Legacy condition: not built yet, refused.
+    /// Legacy condition: per attribute, what it must be.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expected: Option<Value>,
+    pub expected: Option<BTreeMap<String, ExpectedAttributeValue>>,
     /// Legacy `AND`/`OR` for `Expected`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditional_operator: Option<String>,
@@ -535,7 +535,7 @@ pub struct GetItemInput {
     /// Legacy projection: the top-level attributes to return.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes_to_get: Option<Vec<String>>,
-    /// A projection: not built yet, refused.
+    /// The attributes to return, as document paths.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub projection_expression: Option<String>,
     /// Placeholders for names in the projection.
@@ -575,7 +575,7 @@ pub struct DeleteItemInput {
     /// `NONE` (default) or `SIZE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_item_collection_metrics: Option<String>,
-    /// A condition: not built yet, refused.
+    /// The condition the existing item (or its absence) must meet for the write to happen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition_expression: Option<String>,
     /// Placeholders for names in expressions.
@@ -584,9 +584,9 @@ pub struct DeleteItemInput {
     /// Placeholders for values in expressions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expression_attribute_values: Option<Item>,
-    /// Legacy condition: not built yet, refused.
+    /// Legacy condition: per attribute, what it must be.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expected: Option<Value>,
+    pub expected: Option<BTreeMap<String, ExpectedAttributeValue>>,
     /// Legacy `AND`/`OR` for `Expected`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditional_operator: Option<String>,
@@ -594,3 +594,225 @@ pub struct DeleteItemInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_values_on_condition_check_failure: Option<String>,
 }
+
+/// A legacy condition on one attribute (`Expected`): `Value` alone means equality, `Exists:
+/// false` that the attribute is absent, or a `ComparisonOperator` with its `AttributeValueList`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ExpectedAttributeValue {
+    /// The value to compare with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<AttributeValue>,
+    /// Whether the attribute must exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exists: Option<bool>,
+    /// `EQ`, `NE`, `LE`, `LT`, `GE`, `GT`, `NOT_NULL`, `NULL`, `CONTAINS`, `NOT_CONTAINS`,
+    /// `BEGINS_WITH`, `IN` or `BETWEEN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison_operator: Option<String>,
+    /// The operator's operands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_value_list: Option<Vec<AttributeValue>>,
+}
+
+/// A legacy condition on one attribute (`KeyConditions`, `QueryFilter`, `ScanFilter`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LegacyCondition {
+    /// The operator, as for [`ExpectedAttributeValue::comparison_operator`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison_operator: Option<String>,
+    /// The operator's operands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_value_list: Option<Vec<AttributeValue>>,
+}
+
+/// A legacy update of one attribute (`AttributeUpdates`): `PUT` (the default), `ADD` or
+/// `DELETE`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeValueUpdate {
+    /// The value to put, add or delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<AttributeValue>,
+    /// `PUT`, `ADD` or `DELETE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+}
+
+/// `UpdateItem`'s request.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateItemInput {
+    /// The table's name or ARN.
+    pub table_name: Option<String>,
+    /// The key attributes, exactly.
+    pub key: Option<Item>,
+    /// The changes: `SET`, `REMOVE`, `ADD` and `DELETE` clauses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_expression: Option<String>,
+    /// The condition the existing item (or its absence) must meet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition_expression: Option<String>,
+    /// Placeholders for names in expressions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression_attribute_names: Option<BTreeMap<String, String>>,
+    /// Placeholders for values in expressions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression_attribute_values: Option<Item>,
+    /// Legacy changes, per attribute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_updates: Option<BTreeMap<String, AttributeValueUpdate>>,
+    /// Legacy condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<BTreeMap<String, ExpectedAttributeValue>>,
+    /// Legacy `AND`/`OR` for `Expected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditional_operator: Option<String>,
+    /// `NONE` (default), `ALL_OLD`, `UPDATED_OLD`, `ALL_NEW` or `UPDATED_NEW`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_values: Option<String>,
+    /// `NONE` (default), `TOTAL` or `INDEXES`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_consumed_capacity: Option<String>,
+    /// `NONE` (default) or `SIZE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_item_collection_metrics: Option<String>,
+    /// `NONE` or `ALL_OLD`, for a failed condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_values_on_condition_check_failure: Option<String>,
+}
+
+/// `UpdateItem`'s response.
+pub type UpdateItemOutput = WriteItemOutput;
+
+/// `Query`'s request.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueryInput {
+    /// The table's name or ARN.
+    pub table_name: Option<String>,
+    /// A secondary index to query instead of the table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_name: Option<String>,
+    /// The partition key equality, and optionally a sort key condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_condition_expression: Option<String>,
+    /// A condition on the items read; those failing it are not returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_expression: Option<String>,
+    /// The attributes to return, as document paths.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projection_expression: Option<String>,
+    /// Placeholders for names in expressions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression_attribute_names: Option<BTreeMap<String, String>>,
+    /// Placeholders for values in expressions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression_attribute_values: Option<Item>,
+    /// `ALL_ATTRIBUTES`, `ALL_PROJECTED_ATTRIBUTES`, `SPECIFIC_ATTRIBUTES` or `COUNT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub select: Option<String>,
+    /// The most items to read (before the filter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Whether a read must see every write acknowledged before it (the default is eventual).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consistent_read: Option<bool>,
+    /// Ascending sort key order (the default) or descending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_index_forward: Option<bool>,
+    /// Where to continue: a previous page's `LastEvaluatedKey`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclusive_start_key: Option<Item>,
+    /// `NONE` (default), `TOTAL` or `INDEXES`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_consumed_capacity: Option<String>,
+    /// Legacy projection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes_to_get: Option<Vec<String>>,
+    /// Legacy key conditions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_conditions: Option<BTreeMap<String, LegacyCondition>>,
+    /// Legacy filter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_filter: Option<BTreeMap<String, LegacyCondition>>,
+    /// Legacy `AND`/`OR` for `QueryFilter`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditional_operator: Option<String>,
+}
+
+/// `Scan`'s request.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScanInput {
+    /// The table's name or ARN.
+    pub table_name: Option<String>,
+    /// A secondary index to scan instead of the table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_name: Option<String>,
+    /// A condition on the items read; those failing it are not returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_expression: Option<String>,
+    /// The attributes to return, as document paths.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projection_expression: Option<String>,
+    /// Placeholders for names in expressions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression_attribute_names: Option<BTreeMap<String, String>>,
+    /// Placeholders for values in expressions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression_attribute_values: Option<Item>,
+    /// `ALL_ATTRIBUTES`, `ALL_PROJECTED_ATTRIBUTES`, `SPECIFIC_ATTRIBUTES` or `COUNT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub select: Option<String>,
+    /// The most items to read (before the filter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Whether a read must see every write acknowledged before it (the default is eventual).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consistent_read: Option<bool>,
+    /// Where to continue: a previous page's `LastEvaluatedKey`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclusive_start_key: Option<Item>,
+    /// `NONE` (default), `TOTAL` or `INDEXES`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_consumed_capacity: Option<String>,
+    /// For a parallel scan: this worker's segment, from 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<i64>,
+    /// For a parallel scan: the number of segments (1 to 1,000,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_segments: Option<i64>,
+    /// Legacy projection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes_to_get: Option<Vec<String>>,
+    /// Legacy filter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_filter: Option<BTreeMap<String, LegacyCondition>>,
+    /// Legacy `AND`/`OR` for `ScanFilter`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditional_operator: Option<String>,
+}
+
+/// `Query`'s and `Scan`'s response.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueryOutput {
+    /// The items that passed the filter, projected; absent with `Select: COUNT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<Item>>,
+    /// How many items passed the filter.
+    pub count: i64,
+    /// How many items were read, before the filter.
+    pub scanned_count: i64,
+    /// Where the next page starts, when this one did not reach the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_evaluated_key: Option<Item>,
+    /// Capacity consumed, when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumed_capacity: Option<ConsumedCapacity>,
+}
+
+/// `Scan`'s response.
+pub type ScanOutput = QueryOutput;
