@@ -287,8 +287,8 @@ fn item_validation_messages() {
         "1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null",
     );
     assert_validation(
-        db.put_item(req(json!({"TableName": "Tab", "Item": {"pk": {"S": "a"}, "sk": {"N": "1"}}, "ConditionExpression": "attribute_not_exists(pk)"}))),
-        "ConditionExpression and Expected are not supported by this version of Basalt yet",
+        db.put_item(req(json!({"TableName": "Tab", "Item": {"pk": {"S": "a"}, "sk": {"N": "1"}}, "ConditionExpression": "attribute_not_exists(pk)", "ExpressionAttributeValues": {":x": {"S": "x"}}}))),
+        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}",
     );
     let count = db.describe_table(req(json!({"TableName": "Tab"}))).unwrap().table.item_count;
     assert_eq!(count, 1, "only the one valid put changed anything");

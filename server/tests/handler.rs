@@ -275,16 +275,31 @@ fn item_operations_answer_through_the_handler() {
         .call("DeleteItem", json!({"TableName": TABLE, "Key": key, "ReturnValues": "ALL_OLD"}));
     assert_eq!(deleted["Attributes"], json!({"id": {"S": "a"}}));
     assert_eq!(server.call("GetItem", json!({"TableName": TABLE, "Key": key})), json!({}));
-    // Conditions are not built yet: refused by name, never ignored.
+    // A false condition: DynamoDB's exception, and nothing written.
     let failed = server.post(
         "PutItem",
         &json!({"TableName": TABLE, "Item": key, "ConditionExpression": "attribute_exists(id)"}),
     );
     assert_eq!(failed.status, 400);
     let failed = json_of(&failed);
-    assert_eq!(failed["__type"], VALIDATION);
-    assert!(failed["message"].as_str().unwrap().contains("ConditionExpression"), "{failed}");
+    assert_eq!(
+        failed,
+        json!({
+            "__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+            "message": "The conditional request failed"
+        })
+    );
     assert_eq!(server.call("GetItem", json!({"TableName": TABLE, "Key": key})), json!({}));
+    // With ALL_OLD, the failure carries the item as it is.
+    server.call("PutItem", json!({"TableName": TABLE, "Item": item}));
+    let failed = server.post(
+        "PutItem",
+        &json!({
+            "TableName": TABLE, "Item": key, "ConditionExpression": "attribute_not_exists(id)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"
+        }),
+    );
+    assert_eq!(json_of(&failed)["Item"], item);
 }
 
 #[test]
@@ -519,7 +534,7 @@ fn unknown_missing_and_unbuilt_operations_are_named() {
          version of Basalt yet",
     );
     send(None, "Missing X-Amz-Target header");
-    for operation in ["UpdateItem", "Query", "Scan", "BatchWriteItem", "TransactWriteItems"] {
+    for operation in ["BatchWriteItem", "BatchGetItem", "TransactWriteItems", "ExecuteStatement"] {
         let expected = format!("{operation} is not supported by this version of Basalt yet");
         send(Some(operation), &expected);
     }

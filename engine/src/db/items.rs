@@ -1,38 +1,47 @@
 //! PutItem, GetItem and DeleteItem.
 
-use std::sync::PoisonError;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::{Arc, PoisonError};
 
 use crate::api::{
-    Capacity, ConsumedCapacity, DbError, DeleteItemInput, GetItemInput, GetItemOutput,
-    PutItemInput, WriteItemOutput,
+    Capacity, ConsumedCapacity, DbError, DeleteItemInput, ExpectedAttributeValue, GetItemInput,
+    GetItemOutput, PutItemInput, WriteItemOutput,
 };
 use crate::core::{Batch, Bytes};
 use crate::db::check::Constraints;
+use crate::db::exprs::{check_maps, ExprCache, NO_NAMES, NO_VALUES};
+use crate::db::guard::{return_old_on_failure, Guard};
 use crate::db::row::{decode_row, encode_row, row_size};
 use crate::db::schema::Schema;
 use crate::db::{catalog, Db, Table};
+use crate::expr::{self, legacy, Bindings, DocPath, ExpressionKind, PathStep, Placeholders};
 use crate::model::{check_item_size, validate_value, Item};
 
 const RETURN_VALUES: &[&str] = &["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"];
-const RETURN_CAPACITY: &[&str] = &["INDEXES", "TOTAL", "NONE"];
+pub(crate) const RETURN_CAPACITY: &[&str] = &["INDEXES", "TOTAL", "NONE"];
 const RETURN_METRICS: &[&str] = &["SIZE", "NONE"];
 const CONDITIONAL_OPERATORS: &[&str] = &["OR", "AND"];
+const RETURN_ON_FAILURE: &[&str] = &["ALL_OLD", "NONE"];
 
-/// The members PutItem and DeleteItem share, for their common checks.
-struct WriteParams<'a> {
-    table_name: Option<&'a String>,
-    return_values: Option<&'a String>,
-    return_consumed_capacity: Option<&'a String>,
-    return_item_collection_metrics: Option<&'a String>,
-    conditional_operator: Option<&'a String>,
-    condition: bool,
-    placeholders: bool,
+/// The members PutItem, DeleteItem and UpdateItem share, for their common checks.
+pub(crate) struct WriteParams<'a> {
+    pub(crate) table_name: Option<&'a String>,
+    pub(crate) return_values: Option<&'a String>,
+    pub(crate) return_consumed_capacity: Option<&'a String>,
+    pub(crate) return_item_collection_metrics: Option<&'a String>,
+    pub(crate) return_values_on_condition_check_failure: Option<&'a String>,
+    pub(crate) conditional_operator: Option<&'a String>,
+    pub(crate) condition_expression: Option<&'a String>,
+    pub(crate) expected: Option<&'a BTreeMap<String, ExpectedAttributeValue>>,
+    pub(crate) names: Option<&'a BTreeMap<String, String>>,
+    pub(crate) values: Option<&'a Item>,
 }
 
-impl WriteParams<'_> {
+impl<'a> WriteParams<'a> {
     /// The member constraints, in DynamoDB's order, with the item or key as `required`; then,
     /// once they pass, the attribute values of the item or key.
-    fn check(&self, required: Option<&Item>, member: &str) -> Result<(), DbError> {
+    pub(crate) fn check(&self, required: Option<&Item>, member: &str) -> Result<(), DbError> {
         let mut c = Constraints::new();
         c.one_of(self.return_consumed_capacity, "returnConsumedCapacity", RETURN_CAPACITY);
         c.table_name_or_arn(self.table_name);
@@ -44,11 +53,75 @@ impl WriteParams<'_> {
             "returnItemCollectionMetrics",
             RETURN_METRICS,
         );
+        c.one_of(
+            self.return_values_on_condition_check_failure,
+            "returnValuesOnConditionCheckFailure",
+            RETURN_ON_FAILURE,
+        );
         c.finish()?;
         for value in required.into_iter().flat_map(Item::values) {
             validate_value(value)?;
         }
-        refuse_conditions(self.condition, self.placeholders)
+        Ok(())
+    }
+
+    /// The request's condition, parsed (through the cache) and with its placeholders checked.
+    /// `extra` names the operation's other expression parameters and whether each is present
+    /// (UpdateItem's `UpdateExpression`), for the placeholder-map messages; the accounting of
+    /// unused placeholders is the caller's, through the returned [`Placeholders`].
+    pub(crate) fn guard(
+        &self,
+        cache: &ExprCache,
+        legacy: &[(&str, bool)],
+        extra: &[(&str, bool)],
+    ) -> Result<(Guard<'a>, Placeholders<'a>), DbError> {
+        let condition_present = self.condition_expression.is_some();
+        let mut expressions: Vec<(&str, bool)> = extra.to_vec();
+        expressions.push(("ConditionExpression", condition_present));
+        let mut non_expression: Vec<&str> =
+            legacy.iter().filter(|(_, present)| *present).map(|(name, _)| *name).collect();
+        if self.expected.is_some() {
+            non_expression.push("Expected");
+        }
+        if self.conditional_operator.is_some() {
+            non_expression.push("ConditionalOperator");
+        }
+        let present: Vec<&str> =
+            expressions.iter().filter(|(_, p)| *p).map(|(name, _)| *name).collect();
+        legacy::check_mixing(&non_expression, &present)?;
+        let any = expressions.iter().any(|(_, p)| *p);
+        check_maps(self.names, self.values, &expressions, any)?;
+        let names = self.names.unwrap_or(&NO_NAMES);
+        let values = self.values.unwrap_or(&NO_VALUES);
+        let mut placeholders = Placeholders::new(names, values);
+        let return_old = return_old_on_failure(self.return_values_on_condition_check_failure);
+        if let Some(source) = self.condition_expression {
+            let condition = cache.condition(source, ExpressionKind::Condition)?;
+            placeholders.check_condition(&condition, ExpressionKind::Condition)?;
+            let guard = Guard::new(
+                Some(condition),
+                Cow::Borrowed(names),
+                Cow::Borrowed(values),
+                return_old,
+            );
+            return Ok((guard, placeholders));
+        }
+        // A lone ConditionalOperator is checked (and refused) against an empty Expected.
+        let no_expected = BTreeMap::new();
+        let expected = self.expected.unwrap_or(&no_expected);
+        let operator = self.conditional_operator.map(String::as_str);
+        match legacy::expected(expected, operator)? {
+            Some(translated) => {
+                let guard = Guard::new(
+                    Some(Arc::new(translated.tree)),
+                    Cow::Owned(translated.names),
+                    Cow::Owned(translated.values),
+                    return_old,
+                );
+                Ok((guard, placeholders))
+            }
+            None => Ok((Guard::none(), placeholders)),
+        }
     }
 
     /// Whether the old item is to be returned; PutItem and DeleteItem take only `NONE` and
@@ -78,10 +151,12 @@ impl WriteParams<'_> {
 }
 
 impl Db {
-    /// PutItem: creates or replaces the item with the same key.
+    /// PutItem: creates or replaces the item with the same key, when the condition (if any)
+    /// holds for the item it replaces.
     ///
     /// # Errors
     /// `ValidationException` for a request DynamoDB refuses (with its message),
+    /// `ConditionalCheckFailedException` when the condition is false,
     /// `ResourceNotFoundException` for a missing table, `InternalServerError` for a storage
     /// failure.
     pub fn put_item(&self, input: PutItemInput) -> Result<WriteItemOutput, DbError> {
@@ -90,22 +165,32 @@ impl Db {
             return_values: input.return_values.as_ref(),
             return_consumed_capacity: input.return_consumed_capacity.as_ref(),
             return_item_collection_metrics: input.return_item_collection_metrics.as_ref(),
+            return_values_on_condition_check_failure: input
+                .return_values_on_condition_check_failure
+                .as_ref(),
             conditional_operator: input.conditional_operator.as_ref(),
-            condition: input.condition_expression.is_some() || input.expected.is_some(),
-            placeholders: input.expression_attribute_names.is_some()
-                || input.expression_attribute_values.is_some(),
+            condition_expression: input.condition_expression.as_ref(),
+            expected: input.expected.as_ref(),
+            names: input.expression_attribute_names.as_ref(),
+            values: input.expression_attribute_values.as_ref(),
         };
         params.check(input.item.as_ref(), "item")?;
+        let (guard, placeholders) = params.guard(&self.inner.exprs, &[], &[])?;
+        placeholders.finish()?;
         let return_old = params.return_old()?;
         let (Some(name), Some(item)) = (params.table_name, input.item.as_ref()) else {
             unreachable!("required members were checked")
         };
         let size = check_item_size(item).map_err(|e| DbError::validation(e.to_string()))?;
         let table = self.inner.table(name)?;
+        let row = encode_row(item, size);
         let old = self.write_row(
             &table,
             |schema| schema.key_of_item(item),
-            Some(encode_row(item, size)),
+            |old| {
+                guard.check_row(old)?;
+                Ok(Some(row))
+            },
         )?;
         let old_size = old.as_deref().map(row_size).transpose()?;
         table.stats.add(i64::from(old_size.is_none()), size as i64 - old_size.unwrap_or(0) as i64);
@@ -137,24 +222,53 @@ impl Db {
         for value in key.values() {
             validate_value(value)?;
         }
-        if input.projection_expression.is_some() || input.expression_attribute_names.is_some() {
-            return Err(not_built("ProjectionExpression and ExpressionAttributeNames"));
-        }
-        check_attributes_to_get(input.attributes_to_get.as_deref())?;
+        let projection = self.read_projection(
+            input.projection_expression.as_ref(),
+            input.attributes_to_get.as_deref(),
+            input.expression_attribute_names.as_ref(),
+        )?;
         let table = self.inner.table(name)?;
         let key = catalog::item_storage_key(table.record.space, &table.schema.key_of_key(key)?);
         let row = self.inner.core.get(&key)?;
         let size = row.as_deref().map(row_size).transpose()?;
-        let mut item = row.as_deref().map(decode_row).transpose()?;
-        if let (Some(item), Some(names)) = (&mut item, &input.attributes_to_get) {
-            item.retain(|attribute, _| names.contains(attribute));
-        }
+        let item = row.as_deref().map(decode_row).transpose()?;
+        let item = item.map(|item| match &projection {
+            Some(paths) => expr::project(&item, paths),
+            None => item,
+        });
         let units = read_units(size.unwrap_or(0), input.consistent_read.unwrap_or(false));
         let mode = input.return_consumed_capacity.as_deref();
         Ok(GetItemOutput { item, consumed_capacity: consumed(name, mode, units) })
     }
 
-    /// DeleteItem: deletes the item with the given key, if any.
+    /// The projection of a read (GetItem, and BatchGetItem's per-table requests): a
+    /// `ProjectionExpression` or the legacy `AttributesToGet`, checked with the request's names.
+    pub(crate) fn read_projection(
+        &self,
+        expression: Option<&String>,
+        attributes_to_get: Option<&[String]>,
+        names: Option<&BTreeMap<String, String>>,
+    ) -> Result<Option<Vec<DocPath>>, DbError> {
+        let legacy: Vec<&str> = attributes_to_get.map(|_| "AttributesToGet").into_iter().collect();
+        let present: Vec<&str> = expression.map(|_| "ProjectionExpression").into_iter().collect();
+        legacy::check_mixing(&legacy, &present)?;
+        check_maps(names, None, &[], expression.is_some())?;
+        check_attributes_to_get(attributes_to_get)?;
+        if let Some(names) = attributes_to_get {
+            return Ok(Some(names.iter().map(|n| vec![PathStep::Name(n.clone())]).collect()));
+        }
+        let Some(source) = expression else { return Ok(None) };
+        let projection = self.inner.exprs.projection(source)?;
+        let names = names.unwrap_or(&NO_NAMES);
+        let mut placeholders = Placeholders::new(names, &NO_VALUES);
+        placeholders.check_projection(&projection)?;
+        placeholders.finish()?;
+        let paths = expr::resolve_projection(&projection, Bindings::new(names, &NO_VALUES))?;
+        Ok(Some(paths))
+    }
+
+    /// DeleteItem: deletes the item with the given key, if any, when the condition (if any)
+    /// holds for it.
     ///
     /// # Errors
     /// As [`Db::put_item`].
@@ -164,18 +278,31 @@ impl Db {
             return_values: input.return_values.as_ref(),
             return_consumed_capacity: input.return_consumed_capacity.as_ref(),
             return_item_collection_metrics: input.return_item_collection_metrics.as_ref(),
+            return_values_on_condition_check_failure: input
+                .return_values_on_condition_check_failure
+                .as_ref(),
             conditional_operator: input.conditional_operator.as_ref(),
-            condition: input.condition_expression.is_some() || input.expected.is_some(),
-            placeholders: input.expression_attribute_names.is_some()
-                || input.expression_attribute_values.is_some(),
+            condition_expression: input.condition_expression.as_ref(),
+            expected: input.expected.as_ref(),
+            names: input.expression_attribute_names.as_ref(),
+            values: input.expression_attribute_values.as_ref(),
         };
         params.check(input.key.as_ref(), "key")?;
+        let (guard, placeholders) = params.guard(&self.inner.exprs, &[], &[])?;
+        placeholders.finish()?;
         let return_old = params.return_old()?;
         let (Some(name), Some(key)) = (params.table_name, input.key.as_ref()) else {
             unreachable!("required members were checked")
         };
         let table = self.inner.table(name)?;
-        let old = self.write_row(&table, |schema| schema.key_of_key(key), None)?;
+        let old = self.write_row(
+            &table,
+            |schema| schema.key_of_key(key),
+            |old| {
+                guard.check_row(old)?;
+                Ok(None)
+            },
+        )?;
         let old_size = old.as_deref().map(row_size).transpose()?;
         if let Some(old_size) = old_size {
             table.stats.add(-1, -(old_size as i64));
@@ -183,35 +310,32 @@ impl Db {
         params.output(return_old, old.as_deref(), write_units(old_size.unwrap_or(0)))
     }
 
-    /// Writes `row` (or deletes, for `None`) under the key `key_of` derives from the table's
-    /// schema, holding the table's liveness lock so that DeleteTable waits for it; returns the
-    /// row replaced.
-    fn write_row(
+    /// Writes the row `decide` returns for the item as it is (or deletes it, for `None`)
+    /// under the key `key_of` derives from the table's schema, holding the table's liveness
+    /// lock so that DeleteTable waits for it; returns the row replaced. `decide` gets the row as
+    /// it is and runs under the shard's writer lock, so what it sees is exactly what the write
+    /// replaces; an error from it writes nothing.
+    pub(crate) fn write_row(
         &self,
         table: &Table,
         key_of: impl FnOnce(&Schema) -> Result<Vec<u8>, DbError>,
-        row: Option<Vec<u8>>,
+        decide: impl FnOnce(Option<&[u8]>) -> Result<Option<Vec<u8>>, DbError>,
     ) -> Result<Option<Bytes>, DbError> {
         let alive = table.alive.read().unwrap_or_else(PoisonError::into_inner);
         if !*alive {
             return Err(DbError::table_not_found());
         }
         let key = catalog::item_storage_key(table.record.space, &key_of(&table.schema)?);
-        self.replace(&key, row.as_deref())
-    }
-
-    /// Writes `row` under `key` (or deletes it, for `None`) and returns the row it replaced,
-    /// read under the shard's writer lock. Deleting a missing item writes nothing.
-    fn replace(&self, key: &[u8], row: Option<&[u8]>) -> Result<Option<Bytes>, DbError> {
-        let (_, old) = self.inner.core.write_with(&[key], |values| {
+        let (_, old) = self.inner.core.write_with(&[&key], |values| {
             let old = values.first().cloned().flatten();
+            let row = decide(old.as_deref())?;
             let mut batch = Batch::new();
             match row {
                 Some(row) => {
-                    batch.put(key, row);
+                    batch.put(&key, row);
                 }
                 None if old.is_some() => {
-                    batch.delete(key);
+                    batch.delete(&key);
                 }
                 None => {}
             }
@@ -221,24 +345,8 @@ impl Db {
     }
 }
 
-/// Conditions arrive with the expression language (not built yet): refused, never ignored,
-/// since ignoring one would let a write through that DynamoDB would refuse.
-fn refuse_conditions(condition: bool, placeholders: bool) -> Result<(), DbError> {
-    if condition {
-        return Err(not_built("ConditionExpression and Expected"));
-    }
-    if placeholders {
-        return Err(not_built("ExpressionAttributeNames and ExpressionAttributeValues"));
-    }
-    Ok(())
-}
-
-fn not_built(what: &str) -> DbError {
-    DbError::validation(format!("{what} are not supported by this version of Basalt yet"))
-}
-
 /// AttributesToGet may not name one attribute twice.
-fn check_attributes_to_get(names: Option<&[String]>) -> Result<(), DbError> {
+pub(crate) fn check_attributes_to_get(names: Option<&[String]>) -> Result<(), DbError> {
     let Some(names) = names else { return Ok(()) };
     let mut seen = std::collections::BTreeSet::new();
     for name in names {
@@ -252,7 +360,7 @@ fn check_attributes_to_get(names: Option<&[String]>) -> Result<(), DbError> {
 }
 
 /// Write capacity units for an item of `size` bytes: one per started KB, at least one.
-fn write_units(size: usize) -> f64 {
+pub(crate) fn write_units(size: usize) -> f64 {
     size.div_ceil(1024).max(1) as f64
 }
 
@@ -270,7 +378,7 @@ fn read_units(size: usize, consistent: bool) -> f64 {
 /// The capacity report, naming the table as the request did (by name or ARN), as DynamoDB does.
 /// Single-item operations report only the total (and the table's share with `INDEXES`);
 /// DynamoDB splits reads from writes only for transactions.
-fn consumed(table: &str, mode: Option<&str>, units: f64) -> Option<ConsumedCapacity> {
+pub(crate) fn consumed(table: &str, mode: Option<&str>, units: f64) -> Option<ConsumedCapacity> {
     let indexes = match mode {
         Some("TOTAL") => false,
         Some("INDEXES") => true,

@@ -10,12 +10,17 @@
 mod catalog;
 mod check;
 mod control;
+mod exprs;
 #[doc(hidden)]
 pub mod fuzz;
+mod guard;
 mod items;
+mod keycond;
 mod purge;
+mod query;
 mod row;
 mod schema;
+mod update;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -105,6 +110,8 @@ pub(crate) struct Inner {
     pub(crate) control: Mutex<()>,
     pub(crate) purge: Mutex<PurgeState>,
     pub(crate) purge_wake: Condvar,
+    /// Parsed expressions, by source text.
+    pub(crate) exprs: exprs::ExprCache,
 }
 
 #[derive(Default)]
@@ -192,6 +199,7 @@ impl Db {
             control: Mutex::new(()),
             purge: Mutex::new(PurgeState::default()),
             purge_wake: Condvar::new(),
+            exprs: exprs::ExprCache::default(),
         });
         inner.load_catalog()?;
         let worker = inner.clone();

@@ -88,6 +88,16 @@ impl Schema {
         Ok(encode(&values))
     }
 
+    /// The key attributes of a stored item (which has them all), as DynamoDB returns them in
+    /// `LastEvaluatedKey`.
+    pub(crate) fn key_item(&self, item: &Item) -> Item {
+        self.attributes()
+            .filter_map(|(attribute, _)| {
+                item.get(&attribute.name).map(|v| (attribute.name.clone(), v.clone()))
+            })
+            .collect()
+    }
+
     /// The storage key named by a `Key` parameter (GetItem, DeleteItem): exactly the key
     /// attributes, of their types, or DynamoDB's "The provided key element does not match the
     /// schema".

@@ -36,6 +36,29 @@ pub enum EvalErrorKind {
     IncorrectOperandType,
     /// `BETWEEN` bounds of different types, or a lower bound above the upper one.
     BetweenBounds,
+    /// A legacy parameter (`Expected`, `QueryFilter`, `AttributeUpdates`, …) DynamoDB refuses:
+    /// "One or more parameter values were invalid: …" and kin.
+    LegacyParameter,
+    /// A member of a legacy parameter outside its constraints (an unknown `ComparisonOperator`,
+    /// an empty `AttributesToGet`): "1 validation error detected: Value … at '…' failed to
+    /// satisfy constraint: …".
+    LegacyConstraint,
+    /// Legacy and expression parameters in one request.
+    MixedParameters,
+    /// Two paths of one expression where one is a prefix of the other (or both are the same).
+    PathOverlap,
+    /// Two paths of one expression that step into the same value as a map and as a list.
+    PathConflict,
+    /// An update expression that writes or removes a key attribute.
+    KeyAttribute,
+    /// An update path whose parent is missing or of the wrong type in the item.
+    InvalidUpdatePath,
+    /// An update operand of a type its operator does not take, found on the item.
+    IncorrectDataType,
+    /// A `SET` value that reads an attribute the item does not have.
+    MissingAttribute,
+    /// Arithmetic whose result is not a DynamoDB number (too many digits, out of range).
+    InvalidNumber,
 }
 
 /// An expression refused once its placeholders are known: the class and DynamoDB's message.

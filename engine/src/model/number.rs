@@ -169,6 +169,66 @@ impl Number {
         digit_count(self.coefficient)
     }
 
+    /// `self + other`, exactly, as `SET a = a + :n` and `ADD` compute it.
+    ///
+    /// # Errors
+    ///
+    /// [`NumberError::TooManyDigits`] when the exact sum needs more than 38 significant digits
+    /// (DynamoDB refuses rather than rounds, as it does for text), then
+    /// [`NumberError::Overflow`] or [`NumberError::Underflow`] when its magnitude is out of
+    /// range.
+    pub fn checked_add(&self, other: &Number) -> Result<Number, NumberError> {
+        if other.is_zero() {
+            return Ok(*self);
+        }
+        if self.is_zero() {
+            return Ok(*other);
+        }
+        let exponent = self.exponent.min(other.exponent);
+        let (a, b) = (self.aligned_digits(exponent), other.aligned_digits(exponent));
+        let (negative, digits) = if self.negative == other.negative {
+            (self.negative, add_digits(&a, &b))
+        } else {
+            match compare_digits(&a, &b) {
+                Ordering::Equal => return Ok(Number::ZERO),
+                Ordering::Greater => (self.negative, subtract_digits(&a, &b)),
+                Ordering::Less => (other.negative, subtract_digits(&b, &a)),
+            }
+        };
+        // The exact result in text, so that one place (parsing) normalizes and range-checks.
+        let mut text = String::with_capacity(digits.len() + 8);
+        if negative {
+            text.push('-');
+        }
+        text.extend(digits.iter().rev().map(|&d| char::from(b'0' + d)));
+        write!(text, "e{exponent}").expect("writing to a String cannot fail");
+        Number::parse(&text)
+    }
+
+    /// `self - other`, exactly, as `SET a = a - :n` computes it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Number::checked_add`].
+    pub fn checked_sub(&self, other: &Number) -> Result<Number, NumberError> {
+        let negated = Number { negative: !other.negative && !other.is_zero(), ..*other };
+        self.checked_add(&negated)
+    }
+
+    /// The coefficient's decimal digits, least significant first, shifted so that the first
+    /// one stands for `10^exponent`. `exponent` must not exceed `self.exponent`.
+    fn aligned_digits(&self, exponent: i16) -> Vec<u8> {
+        let shift = usize::try_from(i32::from(self.exponent) - i32::from(exponent))
+            .expect("aligned to an exponent no larger than the number's");
+        let mut digits = vec![0_u8; shift];
+        let mut coefficient = self.coefficient;
+        while coefficient > 0 {
+            digits.push(u8::try_from(coefficient % 10).expect("a decimal digit"));
+            coefficient /= 10;
+        }
+        digits
+    }
+
     fn from_syntax(syntax: &Syntax<'_>) -> Result<Number, NumberError> {
         let digits = || syntax.integer.iter().chain(syntax.fraction);
         let total = syntax.integer.len() + syntax.fraction.len();
@@ -375,6 +435,45 @@ fn split_sign(text: &[u8]) -> (bool, &[u8]) {
 fn split_digits(text: &[u8]) -> (&[u8], &[u8]) {
     let count = text.iter().take_while(|b| b.is_ascii_digit()).count();
     text.split_at(count)
+}
+
+/// The sum of two digit strings, least significant digit first.
+fn add_digits(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let mut sum = Vec::with_capacity(a.len().max(b.len()) + 1);
+    let mut carry = 0;
+    for i in 0..a.len().max(b.len()) {
+        let total = a.get(i).copied().unwrap_or(0) + b.get(i).copied().unwrap_or(0) + carry;
+        sum.push(total % 10);
+        carry = total / 10;
+    }
+    if carry > 0 {
+        sum.push(carry);
+    }
+    sum
+}
+
+/// `larger - smaller` for digit strings, least significant digit first; `larger` must be the
+/// larger magnitude. The result may keep leading zeros.
+fn subtract_digits(larger: &[u8], smaller: &[u8]) -> Vec<u8> {
+    let mut difference = Vec::with_capacity(larger.len());
+    let mut borrow = 0;
+    for (i, &digit) in larger.iter().enumerate() {
+        let subtrahend = smaller.get(i).copied().unwrap_or(0) + borrow;
+        if digit >= subtrahend {
+            difference.push(digit - subtrahend);
+            borrow = 0;
+        } else {
+            difference.push(digit + 10 - subtrahend);
+            borrow = 1;
+        }
+    }
+    debug_assert_eq!(borrow, 0, "the minuend is the larger magnitude");
+    difference
+}
+
+/// Compares two digit strings without leading zeros, least significant digit first.
+fn compare_digits(a: &[u8], b: &[u8]) -> Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.iter().rev().cmp(b.iter().rev()))
 }
 
 /// Decimal digits in `value` (0 for 0).

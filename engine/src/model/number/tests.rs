@@ -550,3 +550,43 @@ fn property_arbitrary_bytes_never_panic_in_decode() {
         }
     }
 }
+
+#[test]
+fn checked_add_and_sub_are_exact() {
+    let cases = [
+        ("1", "2", "3", "-1"),
+        ("0.1", "0.2", "0.3", "-0.1"),
+        ("-5", "3", "-2", "-8"),
+        ("5", "5", "10", "0"),
+        ("1.5", "-2", "-0.5", "3.5"),
+        ("0", "-7.25", "-7.25", "7.25"),
+        ("-7.25", "0", "-7.25", "-7.25"),
+        (
+            "99999999999999999999999999999999999999",
+            "1",
+            "1e38",
+            "99999999999999999999999999999999999998",
+        ),
+        ("1e125", "1e125", "2e125", "0"),
+        ("123456789.123456789", "0.000000001", "123456789.12345679", "123456789.123456788"),
+        ("1e-130", "1e-130", "2e-130", "0"),
+    ];
+    for (a, b, sum, difference) in cases {
+        assert_eq!(parse(a).checked_add(&parse(b)), Ok(parse(sum)), "{a} + {b}");
+        assert_eq!(parse(b).checked_add(&parse(a)), Ok(parse(sum)), "{b} + {a}");
+        assert_eq!(parse(a).checked_sub(&parse(b)), Ok(parse(difference)), "{a} - {b}");
+    }
+}
+
+#[test]
+fn checked_add_refuses_what_dynamodb_cannot_store() {
+    let max = "9.9999999999999999999999999999999999999e125";
+    assert_eq!(parse(max).checked_add(&parse("1e88")), Err(NumberError::Overflow));
+    assert_eq!(parse("9e125").checked_sub(&parse("-9e125")), Err(NumberError::Overflow));
+    assert_eq!(parse("-9e125").checked_add(&parse("-9e125")), Err(NumberError::Overflow));
+    // The exact result has 39 digits; digits are checked before the range, as for text.
+    assert_eq!(parse(max).checked_add(&parse(max)), Err(NumberError::TooManyDigits));
+    assert_eq!(parse("1.1e-130").checked_sub(&parse("1e-130")), Err(NumberError::Underflow));
+    assert_eq!(parse("1e20").checked_add(&parse("1e-20")), Err(NumberError::TooManyDigits));
+    assert_eq!(parse(max).checked_add(&parse("1")), Err(NumberError::TooManyDigits));
+}

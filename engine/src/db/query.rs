@@ -1,0 +1,665 @@
+//! Query and Scan: a range of a table's items read from one snapshot, a page at a time.
+//!
+//! A page ends after `Limit` items or once the items read reach 1 MB (both counted before the
+//! filter, as DynamoDB counts them); it then carries `LastEvaluatedKey`, the key of the last
+//! item read, from which the next page continues. As in DynamoDB, a page that stops at `Limit`
+//! carries it even when nothing follows: only its absence marks the end.
+//!
+//! Items of a table are stored in key order `hash(partition) | partition | sort`, so a Query
+//! reads one contiguous range in sort-key order, and a Scan reads the table in hash order. A
+//! parallel Scan's segment `i` of `n` is the range of hashes `[i·2^64/n, (i+1)·2^64/n)`: the
+//! segments cover the table without gaps or overlaps, and each is one contiguous range.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::Arc;
+
+use crate::api::{DbError, LegacyCondition, QueryInput, QueryOutput, ScanInput};
+use crate::core::Snapshot;
+use crate::db::check::Constraints;
+use crate::db::exprs::{check_maps, NO_NAMES, NO_VALUES};
+use crate::db::keycond::{key_terms, match_schema, KeyQuery};
+use crate::db::row::{decode_row, row_size};
+use crate::db::schema::Schema;
+use crate::db::{catalog, Db, Table};
+use crate::expr::ast::{Condition, Operand, Path, PathElement};
+use crate::expr::{self, legacy, Bindings, DocPath, ExpressionKind, PathStep, Placeholders};
+use crate::model::{validate_value, Item};
+
+use super::items::{check_attributes_to_get, consumed, RETURN_CAPACITY};
+
+/// A range of storage keys: its lower and upper bound.
+type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
+/// The most bytes of items one page reads.
+const PAGE_BYTES_MAX: usize = 1024 * 1024;
+
+const SELECT_VALUES: &[&str] =
+    &["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"];
+const CONDITIONAL_OPERATORS: &[&str] = &["OR", "AND"];
+/// DynamoDB's bound on `TotalSegments`.
+const TOTAL_SEGMENTS_MAX: i64 = 1_000_000;
+
+/// The members Query and Scan share.
+struct ReadParams<'a> {
+    operation: Operation,
+    table_name: Option<&'a String>,
+    index_name: Option<&'a String>,
+    select: Option<&'a String>,
+    limit: Option<i64>,
+    consistent_read: bool,
+    exclusive_start_key: Option<&'a Item>,
+    return_consumed_capacity: Option<&'a String>,
+    attributes_to_get: Option<&'a Vec<String>>,
+    conditional_operator: Option<&'a String>,
+    filter_expression: Option<&'a String>,
+    projection_expression: Option<&'a String>,
+    legacy_filter: Option<&'a BTreeMap<String, LegacyCondition>>,
+    names: Option<&'a BTreeMap<String, String>>,
+    values: Option<&'a Item>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    Query,
+    Scan,
+}
+
+impl Operation {
+    fn filter_parameter(self) -> &'static str {
+        match self {
+            Operation::Query => "QueryFilter",
+            Operation::Scan => "ScanFilter",
+        }
+    }
+}
+
+/// A condition with the placeholder maps it is evaluated with.
+struct Prepared<'a> {
+    condition: Arc<Condition>,
+    names: Cow<'a, BTreeMap<String, String>>,
+    values: Cow<'a, Item>,
+}
+
+impl Prepared<'_> {
+    fn bindings(&self) -> Bindings<'_> {
+        Bindings::new(&self.names, &self.values)
+    }
+}
+
+/// What a page read needs: the filter, the projection, what to return and when to stop.
+struct Plan<'a> {
+    filter: Option<Prepared<'a>>,
+    projection: Option<Vec<DocPath>>,
+    count_only: bool,
+    limit: Option<usize>,
+}
+
+impl<'a> ReadParams<'a> {
+    /// Constraint checks common to both operations, in DynamoDB's order.
+    fn constraints(&self, c: &mut Constraints) {
+        c.one_of(self.return_consumed_capacity, "returnConsumedCapacity", RETURN_CAPACITY);
+        c.table_name_or_arn(self.table_name);
+        c.one_of(self.select, "select", SELECT_VALUES);
+        if let Some(limit) = self.limit.filter(|l| *l < 1) {
+            let shown = limit.to_string();
+            c.fail(Some(&shown), "limit", "have value greater than or equal to 1");
+        }
+        c.one_of(self.conditional_operator, "conditionalOperator", CONDITIONAL_OPERATORS);
+        if let Some(index) = self.index_name {
+            c.name(Some(index), "indexName");
+        }
+        if self.attributes_to_get.is_some_and(Vec::is_empty) {
+            c.fail(Some("[]"), "attributesToGet", "have length greater than or equal to 1");
+        }
+    }
+
+    /// `Select` against the projection, with DynamoDB's messages; whether only counts are
+    /// returned.
+    fn check_select(&self) -> Result<bool, DbError> {
+        let projected = if self.projection_expression.is_some() {
+            Some("ProjectionExpression")
+        } else {
+            self.attributes_to_get.map(|_| "AttributesToGet")
+        };
+        match (self.select.map(String::as_str), projected) {
+            (Some("ALL_PROJECTED_ATTRIBUTES"), _) if self.index_name.is_none() => {
+                Err(DbError::validation(
+                    "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+                ))
+            }
+            (Some("ALL_ATTRIBUTES"), Some(what)) => Err(DbError::validation(format!(
+                "Cannot specify the {what} when choosing to get ALL_ATTRIBUTES"
+            ))),
+            (Some("ALL_PROJECTED_ATTRIBUTES"), Some(what)) => Err(DbError::validation(format!(
+                "Cannot specify the {what} when choosing to get ALL_PROJECTED_ATTRIBUTES"
+            ))),
+            (Some("COUNT"), Some(what)) => Err(DbError::validation(format!(
+                "Cannot specify the {what} when choosing to get only the Count"
+            ))),
+            (Some("SPECIFIC_ATTRIBUTES"), None) => {
+                let message = "Must specify the AttributesToGet or ProjectionExpression when \
+                               choosing to get SPECIFIC_ATTRIBUTES";
+                Err(DbError::validation(match self.operation {
+                    // Query wraps this one in the constraint envelope; Scan does not.
+                    Operation::Query => format!("1 validation error detected: {message}"),
+                    Operation::Scan => message.to_string(),
+                }))
+            }
+            (select, _) => Ok(select == Some("COUNT")),
+        }
+    }
+
+    /// The filter and projection, parsed, with the placeholder accounting begun in
+    /// `placeholders` (which also holds the key condition's, for Query).
+    fn plan(
+        &self,
+        db: &Db,
+        placeholders: &mut Placeholders<'a>,
+        count_only: bool,
+    ) -> Result<Plan<'a>, DbError> {
+        let names = self.names.unwrap_or(&NO_NAMES);
+        let values = self.values.unwrap_or(&NO_VALUES);
+        let mut filter = None;
+        if let Some(source) = self.filter_expression {
+            let condition = db.inner.exprs.condition(source, ExpressionKind::Filter)?;
+            placeholders.check_condition(&condition, ExpressionKind::Filter)?;
+            filter = Some(Prepared {
+                condition,
+                names: Cow::Borrowed(names),
+                values: Cow::Borrowed(values),
+            });
+        }
+        let mut projection = None;
+        if let Some(source) = self.projection_expression {
+            let parsed = db.inner.exprs.projection(source)?;
+            placeholders.check_projection(&parsed)?;
+            projection = Some(expr::resolve_projection(&parsed, Bindings::new(names, values))?);
+        }
+        if filter.is_none() {
+            // A lone ConditionalOperator is checked (and refused) against an empty filter.
+            let no_filter = BTreeMap::new();
+            let conditions = self.legacy_filter.unwrap_or(&no_filter);
+            let operator = self.conditional_operator.map(String::as_str);
+            let parameter = match self.operation {
+                Operation::Query => legacy::FilterParameter::QueryFilter,
+                Operation::Scan => legacy::FilterParameter::ScanFilter,
+            };
+            if let Some(translated) = legacy::filter(conditions, operator, parameter)? {
+                filter = Some(Prepared {
+                    condition: Arc::new(translated.tree),
+                    names: Cow::Owned(translated.names),
+                    values: Cow::Owned(translated.values),
+                });
+            }
+        }
+        if let Some(names) = self.attributes_to_get {
+            check_attributes_to_get(Some(names))?;
+            projection = Some(names.iter().map(|n| vec![PathStep::Name(n.clone())]).collect());
+        }
+        let limit = self.limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX));
+        Ok(Plan { filter, projection, count_only, limit })
+    }
+
+    /// The legacy parameters present, and the expression parameters present, for the mixing
+    /// check; `key` adds Query's key parameters.
+    fn parameters(&self, key: (bool, bool)) -> (Vec<&'static str>, Vec<&'static str>) {
+        let mut legacy = Vec::new();
+        if self.attributes_to_get.is_some() {
+            legacy.push("AttributesToGet");
+        }
+        if self.legacy_filter.is_some() {
+            legacy.push(self.operation.filter_parameter());
+        }
+        if self.conditional_operator.is_some() {
+            legacy.push("ConditionalOperator");
+        }
+        if key.0 {
+            legacy.push("KeyConditions");
+        }
+        let mut expressions = Vec::new();
+        if self.projection_expression.is_some() {
+            expressions.push("ProjectionExpression");
+        }
+        if self.filter_expression.is_some() {
+            expressions.push("FilterExpression");
+        }
+        if key.1 {
+            expressions.push("KeyConditionExpression");
+        }
+        (legacy, expressions)
+    }
+
+    /// The table, refusing indexes (no table has one yet).
+    fn table(&self, db: &Db) -> Result<Arc<Table>, DbError> {
+        let name = self.table_name.map_or("", String::as_str);
+        let table = db.inner.table(name)?;
+        if let Some(index) = self.index_name {
+            return Err(DbError::validation(format!(
+                "The table does not have the specified index: {index}"
+            )));
+        }
+        Ok(table)
+    }
+}
+
+impl Db {
+    /// Query: the items of one partition, optionally narrowed by a sort key condition, in
+    /// sort key order (or reversed), a page at a time.
+    ///
+    /// # Errors
+    /// `ValidationException` for a request DynamoDB refuses (with its message),
+    /// `ResourceNotFoundException` for a missing table, `InternalServerError` for a storage
+    /// failure.
+    pub fn query(&self, input: QueryInput) -> Result<QueryOutput, DbError> {
+        let params = ReadParams {
+            operation: Operation::Query,
+            table_name: input.table_name.as_ref(),
+            index_name: input.index_name.as_ref(),
+            select: input.select.as_ref(),
+            limit: input.limit,
+            consistent_read: input.consistent_read.unwrap_or(false),
+            exclusive_start_key: input.exclusive_start_key.as_ref(),
+            return_consumed_capacity: input.return_consumed_capacity.as_ref(),
+            attributes_to_get: input.attributes_to_get.as_ref(),
+            conditional_operator: input.conditional_operator.as_ref(),
+            filter_expression: input.filter_expression.as_ref(),
+            projection_expression: input.projection_expression.as_ref(),
+            legacy_filter: input.query_filter.as_ref(),
+            names: input.expression_attribute_names.as_ref(),
+            values: input.expression_attribute_values.as_ref(),
+        };
+        let mut c = Constraints::new();
+        params.constraints(&mut c);
+        c.finish()?;
+        let key_parameters =
+            (input.key_conditions.is_some(), input.key_condition_expression.is_some());
+        let (legacy_present, expressions) = params.parameters(key_parameters);
+        legacy::check_mixing(&legacy_present, &expressions)?;
+        let value_expressions = [
+            ("FilterExpression", params.filter_expression.is_some()),
+            ("KeyConditionExpression", key_parameters.1),
+        ];
+        check_maps(params.names, params.values, &value_expressions, !expressions.is_empty())?;
+        let count_only = params.check_select()?;
+        if key_parameters == (false, false) {
+            return Err(DbError::validation(
+                "Either the KeyConditions or KeyConditionExpression parameter must be specified \
+                 in the request.",
+            ));
+        }
+        let names = params.names.unwrap_or(&NO_NAMES);
+        let values = params.values.unwrap_or(&NO_VALUES);
+        let mut placeholders = Placeholders::new(names, values);
+        let key_condition = self.key_condition(&input, &mut placeholders)?;
+        let terms = key_terms(&key_condition.condition, key_condition.bindings())?;
+        let plan = params.plan(self, &mut placeholders, count_only)?;
+        placeholders.finish()?;
+        let table = params.table(self)?;
+        let key_query = match_schema(&terms, &table.schema)?;
+        if let Some(filter) = &plan.filter {
+            check_filter_keys(filter, &table.schema, params.legacy_filter.is_some())?;
+        }
+        let forward = input.scan_index_forward.unwrap_or(true);
+        let range = query_range(&table, &key_query, params.exclusive_start_key, forward)?;
+        self.read_page(&params, &table, &plan, range, forward)
+    }
+
+    /// The key condition: `KeyConditionExpression` (its placeholders recorded in
+    /// `placeholders`) or the legacy `KeyConditions`, with the maps it reads.
+    fn key_condition<'a>(
+        &self,
+        input: &'a QueryInput,
+        placeholders: &mut Placeholders<'a>,
+    ) -> Result<Prepared<'a>, DbError> {
+        let names = input.expression_attribute_names.as_ref().unwrap_or(&NO_NAMES);
+        let values = input.expression_attribute_values.as_ref().unwrap_or(&NO_VALUES);
+        if let Some(source) = input.key_condition_expression.as_ref() {
+            let condition = self.inner.exprs.condition(source, ExpressionKind::KeyCondition)?;
+            placeholders.check_condition(&condition, ExpressionKind::KeyCondition)?;
+            return Ok(Prepared {
+                condition,
+                names: Cow::Borrowed(names),
+                values: Cow::Borrowed(values),
+            });
+        }
+        let no_conditions = BTreeMap::new();
+        let conditions = input.key_conditions.as_ref().unwrap_or(&no_conditions);
+        let translated = legacy::key_conditions(conditions)?;
+        Ok(Prepared {
+            condition: Arc::new(translated.tree),
+            names: Cow::Owned(translated.names),
+            values: Cow::Owned(translated.values),
+        })
+    }
+
+    /// Scan: every item of the table (or of one segment of it), a page at a time.
+    ///
+    /// # Errors
+    /// As [`Db::query`].
+    pub fn scan(&self, input: ScanInput) -> Result<QueryOutput, DbError> {
+        let params = ReadParams {
+            operation: Operation::Scan,
+            table_name: input.table_name.as_ref(),
+            index_name: input.index_name.as_ref(),
+            select: input.select.as_ref(),
+            limit: input.limit,
+            consistent_read: input.consistent_read.unwrap_or(false),
+            exclusive_start_key: input.exclusive_start_key.as_ref(),
+            return_consumed_capacity: input.return_consumed_capacity.as_ref(),
+            attributes_to_get: input.attributes_to_get.as_ref(),
+            conditional_operator: input.conditional_operator.as_ref(),
+            filter_expression: input.filter_expression.as_ref(),
+            projection_expression: input.projection_expression.as_ref(),
+            legacy_filter: input.scan_filter.as_ref(),
+            names: input.expression_attribute_names.as_ref(),
+            values: input.expression_attribute_values.as_ref(),
+        };
+        let mut c = Constraints::new();
+        params.constraints(&mut c);
+        check_segment_constraints(&mut c, input.segment, input.total_segments);
+        c.finish()?;
+        let segment = segment(input.segment, input.total_segments)?;
+        let (legacy_present, expressions) = params.parameters((false, false));
+        legacy::check_mixing(&legacy_present, &expressions)?;
+        let value_expressions = [("FilterExpression", params.filter_expression.is_some())];
+        check_maps(params.names, params.values, &value_expressions, !expressions.is_empty())?;
+        let count_only = params.check_select()?;
+        let names = params.names.unwrap_or(&NO_NAMES);
+        let values = params.values.unwrap_or(&NO_VALUES);
+        let mut placeholders = Placeholders::new(names, values);
+        let plan = params.plan(self, &mut placeholders, count_only)?;
+        placeholders.finish()?;
+        let table = params.table(self)?;
+        let range = scan_range(&table, segment, params.exclusive_start_key)?;
+        self.read_page(&params, &table, &plan, range, true)
+    }
+
+    /// Reads one page of `range` (storage keys) from a fresh snapshot.
+    fn read_page(
+        &self,
+        params: &ReadParams<'_>,
+        table: &Table,
+        plan: &Plan<'_>,
+        range: KeyRange,
+        forward: bool,
+    ) -> Result<QueryOutput, DbError> {
+        let snapshot: Snapshot = self.inner.core.snapshot();
+        let bounds = (as_slice(&range.0), as_slice(&range.1));
+        let rows: Box<dyn Iterator<Item = _>> = if is_empty(&range) {
+            Box::new(std::iter::empty())
+        } else if forward {
+            Box::new(snapshot.range(bounds))
+        } else {
+            Box::new(snapshot.range_rev(bounds))
+        };
+        let mut page = Page::default();
+        let mut last: Option<Item> = None;
+        for entry in rows {
+            let (_, row) = entry?;
+            let item = decode_row(&row)?;
+            page.scanned += 1;
+            page.bytes += row_size(&row)?;
+            let passes = match &plan.filter {
+                Some(filter) => {
+                    let kind = ExpressionKind::Filter;
+                    expr::evaluate(&filter.condition, &item, filter.bindings(), kind)?
+                }
+                None => true,
+            };
+            let full =
+                plan.limit.is_some_and(|l| page.scanned >= l) || page.bytes >= PAGE_BYTES_MAX;
+            if full {
+                last = Some(table.schema.key_item(&item));
+            }
+            if passes {
+                page.count += 1;
+                if !plan.count_only {
+                    page.items.push(match &plan.projection {
+                        Some(paths) => expr::project(&item, paths),
+                        None => item,
+                    });
+                }
+            }
+            if full {
+                break;
+            }
+        }
+        let units = query_units(page.bytes, params.consistent_read);
+        let name = params.table_name.map_or("", String::as_str);
+        let mode = params.return_consumed_capacity.map(String::as_str);
+        Ok(QueryOutput {
+            items: (!plan.count_only).then_some(page.items),
+            count: page.count,
+            scanned_count: page.scanned as i64,
+            last_evaluated_key: last,
+            consumed_capacity: consumed(name, mode, units),
+        })
+    }
+}
+
+#[derive(Default)]
+struct Page {
+    items: Vec<Item>,
+    count: i64,
+    scanned: usize,
+    bytes: usize,
+}
+
+/// Whether a range holds no key at all (a start key at or past its end).
+fn is_empty(range: &KeyRange) -> bool {
+    match range {
+        (Bound::Included(l) | Bound::Excluded(l), Bound::Excluded(u)) => l >= u,
+        (Bound::Included(l), Bound::Included(u)) => l > u,
+        (Bound::Excluded(l), Bound::Included(u)) => l >= u,
+        _ => false,
+    }
+}
+
+fn as_slice(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match bound {
+        Bound::Included(key) => Bound::Included(key.as_slice()),
+        Bound::Excluded(key) => Bound::Excluded(key.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// Read units of a Query or Scan: the sizes of all items read, rounded up to 4 KB once; half
+/// when eventually consistent. A page that reads nothing still costs the minimum.
+fn query_units(bytes: usize, consistent: bool) -> f64 {
+    let units = bytes.div_ceil(4096).max(1) as f64;
+    if consistent {
+        units
+    } else {
+        units / 2.0
+    }
+}
+
+/// A Query's filter may not name the table's key attributes.
+fn check_filter_keys(filter: &Prepared<'_>, schema: &Schema, legacy: bool) -> Result<(), DbError> {
+    let mut paths = Vec::new();
+    condition_paths(&filter.condition, &mut paths);
+    let bindings = filter.bindings();
+    for path in paths {
+        let Some(PathElement::Name { name, .. }) = path.elements.first() else { continue };
+        let name = bindings.name(name, ExpressionKind::Filter)?;
+        if schema.attributes().any(|(attribute, _)| attribute.name == name) {
+            let what = if legacy { "QueryFilter" } else { "Filter Expression" };
+            return Err(DbError::validation(format!(
+                "{what} can only contain non-primary key attributes: Primary key attribute: {name}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Every document path of a condition, in order.
+fn condition_paths<'c>(condition: &'c Condition, out: &mut Vec<&'c Path>) {
+    match condition {
+        Condition::Compare { left, right, .. } => {
+            operand_paths(left, out);
+            operand_paths(right, out);
+        }
+        Condition::Between { operand, low, high, .. } => {
+            for o in [operand, low, high] {
+                operand_paths(o, out);
+            }
+        }
+        Condition::In { operand, list, .. } => {
+            operand_paths(operand, out);
+            list.iter().for_each(|o| operand_paths(o, out));
+        }
+        Condition::Call(call) => call.args.iter().for_each(|o| operand_paths(o, out)),
+        Condition::Not { inner, .. } => condition_paths(inner, out),
+        Condition::And { left, right, .. } | Condition::Or { left, right, .. } => {
+            condition_paths(left, out);
+            condition_paths(right, out);
+        }
+    }
+}
+
+fn operand_paths<'c>(operand: &'c Operand, out: &mut Vec<&'c Path>) {
+    match operand {
+        Operand::Path(path) => out.push(path),
+        Operand::Value(_) => {}
+        Operand::Call(call) => call.args.iter().for_each(|o| operand_paths(o, out)),
+        Operand::Arithmetic { left, right, .. } => {
+            operand_paths(left, out);
+            operand_paths(right, out);
+        }
+    }
+}
+
+/// The storage-key range of a Query, continuing after `start` (in the direction of reading).
+fn query_range(
+    table: &Table,
+    key_query: &KeyQuery,
+    start: Option<&Item>,
+    forward: bool,
+) -> Result<KeyRange, DbError> {
+    let space = table.record.space;
+    let items = key_query.item_range()?;
+    let mut lower = Bound::Included(catalog::item_storage_key(space, &items.start));
+    let mut upper = Bound::Excluded(catalog::item_storage_key(space, &items.end));
+    if let Some(start) = start {
+        let key = start_key(&table.schema, start)?;
+        if key_query.is_single_item(&table.schema) {
+            return Err(DbError::validation(
+                "The query can return at most one row and cannot be restarted",
+            ));
+        }
+        if !(items.start.as_slice()..items.end.as_slice()).contains(&key.as_slice()) {
+            let partition = crate::model::partition_range(&key_query.partition);
+            let message = if (partition.start..partition.end).contains(&key) {
+                "The provided starting key does not match the range key predicate"
+            } else {
+                "The provided starting key is outside query boundaries based on provided conditions"
+            };
+            return Err(DbError::validation(message));
+        }
+        let key = catalog::item_storage_key(space, &key);
+        if forward {
+            lower = Bound::Excluded(key);
+        } else {
+            upper = Bound::Excluded(key);
+        }
+    }
+    Ok((lower, upper))
+}
+
+/// The item key of an `ExclusiveStartKey`, with DynamoDB's messages.
+fn start_key(schema: &Schema, start: &Item) -> Result<Vec<u8>, DbError> {
+    for value in start.values() {
+        validate_value(value).map_err(|e| {
+            DbError::validation(format!("The provided starting key is invalid: {e}"))
+        })?;
+    }
+    let names_match = start.len() == schema.attributes().count()
+        && schema.attributes().all(|(attribute, _)| start.contains_key(&attribute.name));
+    if !names_match {
+        return Err(DbError::validation("The provided starting key is invalid"));
+    }
+    schema.key_of_key(start)
+}
+
+/// `Segment` and `TotalSegments` constraints.
+fn check_segment_constraints(c: &mut Constraints, segment: Option<i64>, total: Option<i64>) {
+    if let Some(segment) = segment {
+        let shown = segment.to_string();
+        if segment < 0 {
+            c.fail(Some(&shown), "segment", "have value greater than or equal to 0");
+        } else if segment > TOTAL_SEGMENTS_MAX - 1 {
+            c.fail(Some(&shown), "segment", "have value less than or equal to 999999");
+        }
+    }
+    if let Some(total) = total {
+        let shown = total.to_string();
+        if total < 1 {
+            c.fail(Some(&shown), "totalSegments", "have value greater than or equal to 1");
+        } else if total > TOTAL_SEGMENTS_MAX {
+            c.fail(Some(&shown), "totalSegments", "have value less than or equal to 1000000");
+        }
+    }
+}
+
+/// The segment a parallel Scan reads, as `(segment, total)`, or `None` for the whole table.
+fn segment(segment: Option<i64>, total: Option<i64>) -> Result<Option<(u64, u64)>, DbError> {
+    match (segment, total) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(DbError::validation(
+            "The TotalSegments parameter is required but was not present in the request when \
+             Segment parameter is present",
+        )),
+        (None, Some(_)) => Err(DbError::validation(
+            "The Segment parameter is required but was not present in the request when parameter \
+             TotalSegments is present",
+        )),
+        (Some(segment), Some(total)) if segment >= total => Err(DbError::validation(format!(
+            "The Segment parameter is zero-based and must be less than parameter TotalSegments: \
+             Segment: {segment} is not less than TotalSegments: {total}"
+        ))),
+        (Some(segment), Some(total)) => Ok(Some((segment as u64, total as u64))),
+    }
+}
+
+/// The first partition hash of segment `segment` of `total` (`total` for the end).
+fn segment_start(segment: u64, total: u64) -> Option<u64> {
+    let start = (u128::from(segment) << 64) / u128::from(total);
+    u64::try_from(start).ok()
+}
+
+/// The storage-key range of a Scan (of one segment), continuing after `start`.
+fn scan_range(
+    table: &Table,
+    segment: Option<(u64, u64)>,
+    start: Option<&Item>,
+) -> Result<KeyRange, DbError> {
+    let space = table.record.space;
+    let whole = catalog::space_range(space);
+    let (mut lower, upper) = match segment {
+        None => (Bound::Included(whole.start), Bound::Excluded(whole.end)),
+        Some((segment, total)) => {
+            let hash_key = |hash: u64| catalog::item_storage_key(space, &hash.to_be_bytes());
+            let lower = segment_start(segment, total).map_or(whole.start.clone(), hash_key);
+            let upper = match segment_start(segment + 1, total) {
+                Some(end) if segment + 1 < total => hash_key(end),
+                _ => whole.end,
+            };
+            (Bound::Included(lower), Bound::Excluded(upper))
+        }
+    };
+    if let Some(start) = start {
+        let key = catalog::item_storage_key(space, &start_key(&table.schema, start)?);
+        // A start key outside the segment leaves the page empty or starts it at the segment's
+        // beginning, never outside the segment.
+        let after_lower = match &lower {
+            Bound::Included(l) => key >= *l,
+            _ => true,
+        };
+        if after_lower {
+            lower = Bound::Excluded(key);
+        }
+    }
+    Ok((lower, upper))
+}

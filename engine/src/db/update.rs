@@ -1,0 +1,186 @@
+//! UpdateItem: changes attributes of one item (creating it when missing, as DynamoDB does),
+//! when the condition, if any, holds for the item as it is.
+//!
+//! The condition, the update and the new item's size check all run under the shard's writer
+//! lock on the item the write replaces (`Db::write_row`), so a conditional update is atomic
+//! against every other write of the item.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::api::{DbError, UpdateItemInput, WriteItemOutput};
+use crate::core::Bytes;
+use crate::db::exprs::{NO_NAMES, NO_VALUES};
+use crate::db::guard::Guard;
+use crate::db::items::{consumed, write_units, WriteParams};
+use crate::db::row::{decode_row, encode_row, row_size};
+use crate::db::{Db, Table};
+use crate::expr::ast::UpdateExpression;
+use crate::expr::{self, legacy, Bindings, DocPath, Placeholders};
+use crate::model::{check_item_size, Item, ITEM_SIZE_BYTES_MAX};
+
+/// What `ReturnValues` asks UpdateItem for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Returned {
+    None,
+    AllOld,
+    UpdatedOld,
+    AllNew,
+    UpdatedNew,
+}
+
+/// An update ready to apply: the tree and the placeholder maps it reads.
+struct Changes<'a> {
+    update: Option<Arc<UpdateExpression>>,
+    names: Cow<'a, BTreeMap<String, String>>,
+    values: Cow<'a, Item>,
+}
+
+impl Db {
+    /// UpdateItem: applies `UpdateExpression` (or the legacy `AttributeUpdates`) to the item
+    /// with the given key, creating it when missing, when the condition (if any) holds.
+    ///
+    /// # Errors
+    /// As [`Db::put_item`]; also a `ValidationException` when the update does not apply to
+    /// the item (a type mismatch, a path through a missing map) or makes it too large.
+    pub fn update_item(&self, input: UpdateItemInput) -> Result<WriteItemOutput, DbError> {
+        let params = WriteParams {
+            table_name: input.table_name.as_ref(),
+            return_values: input.return_values.as_ref(),
+            return_consumed_capacity: input.return_consumed_capacity.as_ref(),
+            return_item_collection_metrics: input.return_item_collection_metrics.as_ref(),
+            return_values_on_condition_check_failure: input
+                .return_values_on_condition_check_failure
+                .as_ref(),
+            conditional_operator: input.conditional_operator.as_ref(),
+            condition_expression: input.condition_expression.as_ref(),
+            expected: input.expected.as_ref(),
+            names: input.expression_attribute_names.as_ref(),
+            values: input.expression_attribute_values.as_ref(),
+        };
+        params.check(input.key.as_ref(), "key")?;
+        let legacy_present = [("AttributeUpdates", input.attribute_updates.is_some())];
+        let extra = [("UpdateExpression", input.update_expression.is_some())];
+        let (guard, mut placeholders) = params.guard(&self.inner.exprs, &legacy_present, &extra)?;
+        let changes = self.changes(&input, &params, &mut placeholders)?;
+        placeholders.finish()?;
+        let returned = returned(params.return_values)?;
+        let (Some(name), Some(key)) = (params.table_name, input.key.as_ref()) else {
+            unreachable!("required members were checked")
+        };
+        let table = self.inner.table(name)?;
+        let key_names: Vec<&str> =
+            table.schema.attributes().map(|(attribute, _)| attribute.name.as_str()).collect();
+        let bindings = Bindings::new(&changes.names, &changes.values);
+        let targets: Vec<DocPath> = match &changes.update {
+            Some(update) => expr::check_update(update, bindings, &key_names)?,
+            None => Vec::new(),
+        };
+        // The key must name the item exactly, as for GetItem.
+        table.schema.key_of_key(key)?;
+        let (old, new_item, size) =
+            self.apply(&table, key, &guard, changes.update.as_deref(), bindings)?;
+        let old_size = old.as_deref().map(row_size).transpose()?;
+        table.stats.add(i64::from(old_size.is_none()), size as i64 - old_size.unwrap_or(0) as i64);
+        let old_item = old.as_deref().map(decode_row).transpose()?;
+        let attributes = match returned {
+            Returned::None => None,
+            Returned::AllOld => old_item,
+            Returned::AllNew => Some(new_item),
+            Returned::UpdatedOld => old_item.map(|old| expr::project(&old, &targets)),
+            Returned::UpdatedNew => Some(expr::project(&new_item, &targets)),
+        };
+        // DynamoDB leaves out an empty map of returned attributes.
+        let attributes = attributes.filter(|a| !a.is_empty());
+        let units = write_units(size.max(old_size.unwrap_or(0)));
+        let mode = params.return_consumed_capacity.map(String::as_str);
+        Ok(WriteItemOutput { attributes, consumed_capacity: consumed(name, mode, units) })
+    }
+
+    /// The update to apply: `UpdateExpression` (its placeholders recorded in `placeholders`)
+    /// or the legacy `AttributeUpdates`, with the maps it reads.
+    fn changes<'a>(
+        &self,
+        input: &'a UpdateItemInput,
+        params: &WriteParams<'a>,
+        placeholders: &mut Placeholders<'a>,
+    ) -> Result<Changes<'a>, DbError> {
+        let none = || Changes {
+            update: None,
+            names: Cow::Owned(BTreeMap::new()),
+            values: Cow::Owned(Item::new()),
+        };
+        Ok(match (&input.update_expression, &input.attribute_updates) {
+            (Some(source), _) => {
+                let update = self.inner.exprs.update(source)?;
+                placeholders.check_update(&update)?;
+                Changes {
+                    update: Some(update),
+                    names: Cow::Borrowed(params.names.unwrap_or(&NO_NAMES)),
+                    values: Cow::Borrowed(params.values.unwrap_or(&NO_VALUES)),
+                }
+            }
+            (None, Some(updates)) => match legacy::attribute_updates(updates)? {
+                Some(t) => Changes {
+                    update: Some(Arc::new(t.tree)),
+                    names: Cow::Owned(t.names),
+                    values: Cow::Owned(t.values),
+                },
+                None => none(),
+            },
+            (None, None) => none(),
+        })
+    }
+
+    /// Checks the condition on the item as it is, applies `update` to it (to the bare key when
+    /// there is none) and writes the result, all under the shard's writer lock. Returns the row
+    /// replaced, the new item and its size.
+    fn apply(
+        &self,
+        table: &Table,
+        key: &Item,
+        guard: &Guard<'_>,
+        update: Option<&UpdateExpression>,
+        bindings: Bindings<'_>,
+    ) -> Result<(Option<Bytes>, Item, usize), DbError> {
+        let mut new_item: Option<(Item, usize)> = None;
+        let old = self.write_row(
+            table,
+            |schema| schema.key_of_key(key),
+            |old_row| {
+                let old = old_row.map(decode_row).transpose()?;
+                guard.check(old.as_ref())?;
+                let mut item = old.unwrap_or_else(|| key.clone());
+                if let Some(update) = update {
+                    expr::apply_update(update, &mut item, bindings)?;
+                }
+                let size = check_item_size(&item).map_err(|_| {
+                    DbError::validation(format!(
+                        "Item size to update has exceeded the maximum allowed size of \
+                     {ITEM_SIZE_BYTES_MAX} bytes"
+                    ))
+                })?;
+                let row = encode_row(&item, size);
+                new_item = Some((item, size));
+                Ok(Some(row))
+            },
+        )?;
+        let (item, size) = new_item.expect("a successful write decided its row");
+        Ok((old, item, size))
+    }
+}
+
+fn returned(value: Option<&String>) -> Result<Returned, DbError> {
+    Ok(match value.map(String::as_str) {
+        None | Some("NONE") => Returned::None,
+        Some("ALL_OLD") => Returned::AllOld,
+        Some("UPDATED_OLD") => Returned::UpdatedOld,
+        Some("ALL_NEW") => Returned::AllNew,
+        Some("UPDATED_NEW") => Returned::UpdatedNew,
+        // The constraint check has refused every other word.
+        Some(other) => {
+            return Err(DbError::validation(format!("Unknown ReturnValues value: {other}")))
+        }
+    })
+}
