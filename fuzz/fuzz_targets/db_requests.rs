@@ -1,5 +1,5 @@
 //! Request bodies from untrusted bytes: arbitrary JSON decoded into `basalt::api` requests and
-//! run against one database (PutItem, GetItem, DeleteItem, CreateTable, DescribeTable,
+//! run against one database (PutItem, GetItem, DeleteItem, UpdateItem, Query, Scan, CreateTable, DescribeTable,
 //! UpdateTable, TagResource, ListTables, DeleteTable): an answer or one of DynamoDB's errors,
 //! never a panic or an internal error, and a refused request changes nothing.
 #![no_main]

@@ -1,5 +1,5 @@
 //! The fuzz target `db_requests`: arbitrary request bodies through decoding and every operation
-//! of [`Db`], which must answer with a result or one of DynamoDB's errors, never a panic; and a
+//! of [`Db`] (the item operations, UpdateItem, Query and Scan also aimed at the fuzzed table), which must answer with a result or one of DynamoDB's errors, never a panic; and a
 //! failed request must leave the table's contents and counts as they were.
 
 use serde::de::DeserializeOwned;
@@ -7,7 +7,8 @@ use serde_json::json;
 
 use crate::api::{
     CreateTableInput, DbError, DeleteItemInput, DeleteTableInput, DescribeTableInput, GetItemInput,
-    ListTablesInput, PutItemInput, TagResourceInput, UpdateTableInput,
+    ListTablesInput, PutItemInput, QueryInput, ScanInput, TagResourceInput, UpdateItemInput,
+    UpdateTableInput,
 };
 use crate::db::Db;
 
@@ -40,7 +41,7 @@ pub fn fuzz_setup(db: &Db) -> Result<(), DbError> {
 pub fn fuzz_request(db: &Db, bytes: &[u8]) {
     let Some((&op, body)) = bytes.split_first() else { return };
     let before = count(db);
-    let failed = match op % 10 {
+    let failed = match op % 14 {
         0 => run(body, |i: PutItemInput| db.put_item(i)),
         1 => run(body, |i: GetItemInput| db.get_item(i)),
         2 => run(body, |i: DeleteItemInput| db.delete_item(i)),
@@ -50,6 +51,18 @@ pub fn fuzz_request(db: &Db, bytes: &[u8]) {
         6 => run(body, |i: TagResourceInput| db.tag_resource(i)),
         7 => run(body, |i: ListTablesInput| db.list_tables(i)),
         8 => run(body, |i: DeleteTableInput| db.delete_table(i)),
+        9 => run(body, |i: UpdateItemInput| {
+            db.update_item(UpdateItemInput { table_name: Some(FUZZ_TABLE.into()), ..i })
+        }),
+        10 => run(body, |i: QueryInput| {
+            db.query(QueryInput { table_name: Some(FUZZ_TABLE.into()), ..i })
+        }),
+        11 => run(body, |i: ScanInput| {
+            db.scan(ScanInput { table_name: Some(FUZZ_TABLE.into()), ..i })
+        }),
+        12 => run(body, |i: DeleteItemInput| {
+            db.delete_item(DeleteItemInput { table_name: Some(FUZZ_TABLE.into()), ..i })
+        }),
         _ => run(body, |i: PutItemInput| {
             // Aim at the fuzzed table, so item validation is reached more often.
             db.put_item(PutItemInput { table_name: Some(FUZZ_TABLE.into()), ..i })
