@@ -2,11 +2,14 @@
 //! the common optional ones. Every request stays a plain struct, so any field can also be set
 //! directly.
 
+use std::collections::BTreeMap;
+
 use crate::api::{
     AttributeDefinition, CreateTableInput, DeleteItemInput, GetItemInput, KeySchemaElement,
-    ProvisionedThroughput, PutItemInput, TableNameInput, Tag,
+    ProvisionedThroughput, PutItemInput, QueryInput, ScanInput, TableNameInput, Tag,
+    UpdateItemInput,
 };
-use crate::model::Item;
+use crate::model::{AttributeValue, Item};
 
 impl CreateTableInput {
     /// A table named `name`, on-demand until [`CreateTableInput::provisioned`] says otherwise;
@@ -133,6 +136,125 @@ impl DeleteItemInput {
     #[must_use]
     pub fn return_consumed_capacity(mut self, mode: &str) -> DeleteItemInput {
         self.return_consumed_capacity = Some(mode.into());
+        self
+    }
+}
+
+/// `value` and `name`: the placeholder members every request with expressions has.
+macro_rules! placeholders {
+    ($($input:ty),+) => {$(
+        impl $input {
+            /// Adds `placeholder` (`:name`) to `ExpressionAttributeValues`.
+            #[must_use]
+            pub fn value(mut self, placeholder: &str, value: impl Into<AttributeValue>) -> Self {
+                self.expression_attribute_values
+                    .get_or_insert_with(Item::new)
+                    .insert(placeholder.into(), value.into());
+                self
+            }
+
+            /// Adds `placeholder` (`#name`) standing for `attribute` to
+            /// `ExpressionAttributeNames`.
+            #[must_use]
+            pub fn name(mut self, placeholder: &str, attribute: &str) -> Self {
+                self.expression_attribute_names
+                    .get_or_insert_with(BTreeMap::new)
+                    .insert(placeholder.into(), attribute.into());
+                self
+            }
+        }
+    )+};
+}
+
+placeholders!(PutItemInput, DeleteItemInput, UpdateItemInput, QueryInput, ScanInput);
+
+/// `condition`: `ConditionExpression`, for the writes that take one.
+macro_rules! conditions {
+    ($($input:ty),+) => {$(
+        impl $input {
+            /// `ConditionExpression`: the write happens only if it holds for the item as it is.
+            #[must_use]
+            pub fn condition(mut self, expression: &str) -> Self {
+                self.condition_expression = Some(expression.into());
+                self
+            }
+        }
+    )+};
+}
+
+conditions!(PutItemInput, DeleteItemInput, UpdateItemInput);
+
+impl UpdateItemInput {
+    /// Applies `update` (an `UpdateExpression`) to the item of `table` with `key`, creating it
+    /// when missing.
+    pub fn new(table: impl Into<String>, key: Item, update: &str) -> UpdateItemInput {
+        UpdateItemInput {
+            table_name: Some(table.into()),
+            key: Some(key),
+            update_expression: Some(update.into()),
+            ..UpdateItemInput::default()
+        }
+    }
+
+    /// `ReturnValues`: `NONE` (the default), `ALL_OLD`, `UPDATED_OLD`, `ALL_NEW` or
+    /// `UPDATED_NEW`.
+    #[must_use]
+    pub fn return_values(mut self, return_values: &str) -> UpdateItemInput {
+        self.return_values = Some(return_values.into());
+        self
+    }
+}
+
+impl QueryInput {
+    /// Queries `table` with `key_condition` (a `KeyConditionExpression`).
+    pub fn new(table: impl Into<String>, key_condition: &str) -> QueryInput {
+        QueryInput {
+            table_name: Some(table.into()),
+            key_condition_expression: Some(key_condition.into()),
+            ..QueryInput::default()
+        }
+    }
+
+    /// `FilterExpression`.
+    #[must_use]
+    pub fn filter(mut self, expression: &str) -> QueryInput {
+        self.filter_expression = Some(expression.into());
+        self
+    }
+
+    /// `ScanIndexForward: false`: descending sort key order.
+    #[must_use]
+    pub fn backward(mut self) -> QueryInput {
+        self.scan_index_forward = Some(false);
+        self
+    }
+
+    /// `Limit`: the most items a page reads.
+    #[must_use]
+    pub fn limit(mut self, limit: i64) -> QueryInput {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+impl ScanInput {
+    /// Scans `table`.
+    pub fn new(table: impl Into<String>) -> ScanInput {
+        ScanInput { table_name: Some(table.into()), ..ScanInput::default() }
+    }
+
+    /// `FilterExpression`.
+    #[must_use]
+    pub fn filter(mut self, expression: &str) -> ScanInput {
+        self.filter_expression = Some(expression.into());
+        self
+    }
+
+    /// `Segment` and `TotalSegments` of a parallel scan.
+    #[must_use]
+    pub fn segment(mut self, segment: i64, total: i64) -> ScanInput {
+        self.segment = Some(segment);
+        self.total_segments = Some(total);
         self
     }
 }

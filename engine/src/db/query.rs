@@ -248,6 +248,43 @@ impl Db {
     /// Query: the items of one partition, optionally narrowed by a sort key condition, in
     /// sort key order (or reversed), a page at a time.
     ///
+    /// # Example
+    /// ```
+    /// use basalt::api::{CreateTableInput, PutItemInput, QueryInput, UpdateItemInput};
+    /// use basalt::{item, Db};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let db = Db::open(dir.path())?;
+    /// let table = CreateTableInput::new("Orders").partition_key("customer", "S").sort_key("id", "N");
+    /// db.create_table(table)?;
+    /// for id in 1..=3 {
+    ///     let order = item! { "customer" => "c1", "id" => id, "amount" => 10 * id };
+    ///     db.put_item(PutItemInput::new("Orders", order).condition("attribute_not_exists(id)"))?;
+    /// }
+    /// let update = UpdateItemInput::new(
+    ///     "Orders",
+    ///     item! { "customer" => "c1", "id" => 2 },
+    ///     "SET amount = amount + :tip ADD #n :one",
+    /// )
+    /// .condition("amount >= :min")
+    /// .name("#n", "revisions")
+    /// .value(":tip", 5)
+    /// .value(":one", 1)
+    /// .value(":min", 10)
+    /// .return_values("UPDATED_NEW");
+    /// let updated = db.update_item(update)?.attributes;
+    /// assert_eq!(updated, Some(item! { "revisions" => 1, "amount" => 25 }));
+    /// let big = QueryInput::new("Orders", "customer = :c AND id >= :from")
+    ///     .filter("amount > :t")
+    ///     .value(":c", "c1")
+    ///     .value(":from", 2)
+    ///     .value(":t", 20);
+    /// let page = db.query(big)?;
+    /// assert_eq!((page.count, page.scanned_count), (2, 2));
+    /// db.close()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// `ValidationException` for a request DynamoDB refuses (with its message),
     /// `ResourceNotFoundException` for a missing table, `InternalServerError` for a storage
