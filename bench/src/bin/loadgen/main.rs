@@ -186,12 +186,6 @@ async fn run_command(args: &RunArgs) -> Result<ExitCode, String> {
         seed: args.common.seed,
         server_pid: args.server_pid.map(|p| p.to_string()),
     };
-    if args.workload == Workload::Query {
-        let _ = writeln!(
-            io::stderr(),
-            "note: basalt-server does not implement Query yet; against it every request fails"
-        );
-    }
     let result = run::run(&endpoint(&args.common), spec, &args.common.table, &args.label).await;
     let _ = writeln!(io::stderr(), "{}", human(&result));
     let line = serde_json::to_string(&result).map_err(|e| e.to_string())?;

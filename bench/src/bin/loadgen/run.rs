@@ -23,8 +23,7 @@ pub enum Workload {
     Get,
     /// YCSB A: 50% GetItem, 50% PutItem overwrites, zipfian (0.99) over the preloaded items.
     YcsbA,
-    /// Query of the 100 items of a random partition. Not available until basalt-server
-    /// implements Query: against it every request fails (and counts as an error).
+    /// Query of the 100 items of a random partition; an answer without all 100 is an error.
     Query,
 }
 
@@ -257,6 +256,8 @@ fn pace(rate: f64, end: Instant, sender: &mpsc::UnboundedSender<Instant>) {
 enum Check {
     Nothing,
     Item,
+    /// The answer holds a whole partition: `"Count":100` (with or without a space).
+    Partition,
 }
 
 /// The next request of the workload: operation, body, and the check of its answer.
@@ -280,7 +281,7 @@ fn next_request(shared: &Shared, rng: &mut SmallRng) -> (&'static str, String, C
         }
         Workload::Query => {
             let partition = rng.gen_range(0..bodies.partitions());
-            ("Query", bodies.query(partition), Check::Nothing)
+            ("Query", bodies.query(partition), Check::Partition)
         }
     }
 }
@@ -291,6 +292,11 @@ fn record(outcome: &mut Outcome, result: Result<Answer, String>, check: Check, t
         Ok(answer) if answer.ok() => match check {
             Check::Item if !answer.contains(b"\"Item\"") => {
                 outcome.error(format!("GetItem without the item: {}", answer.describe()));
+            }
+            Check::Partition
+                if !answer.contains(b"\"Count\":100") && !answer.contains(b"\"Count\": 100") =>
+            {
+                outcome.error(format!("Query without the partition: {}", answer.describe()));
             }
             _ => outcome.latencies.record(took),
         },
