@@ -18,6 +18,7 @@ import uuid
 from decimal import Decimal
 
 import boto3
+from boto3.dynamodb.conditions import Attr, Key
 from boto3.dynamodb.types import Binary
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -390,12 +391,594 @@ class T3Resource(Base):
 
     def test_projection(self):
         self.table.put_item(Item={"pk": "p", "sk": 2, "a": "1", "b": {"c": "2", "d": "3"}, "l": ["x", "y"]})
-        # Expressions are not built yet: a projection is refused, never ignored.
-        with self.assertRaises(ClientError) as caught:
-            self.table.get_item(Key={"pk": "p", "sk": 2}, ProjectionExpression="a, b.c, l[1]")
-        error = caught.exception.response["Error"]
-        self.assertEqual(error["Code"], "ValidationException")
-        self.assertIn("not supported by this version of Basalt yet", error["Message"])
+        got = self.table.get_item(Key={"pk": "p", "sk": 2}, ProjectionExpression="a, b.c, l[1]")
+        # Nested paths keep their nesting; list elements are packed from index 0.
+        self.assertEqual(got["Item"], {"a": "1", "b": {"c": "2"}, "l": ["y"]})
+        got = self.table.get_item(
+            Key={"pk": "p", "sk": 2}, ProjectionExpression="#b.#d, absent_attr", ExpressionAttributeNames={"#b": "b", "#d": "d"}
+        )
+        self.assertEqual(got["Item"], {"b": {"d": "3"}})
+        got = self.table.get_item(Key={"pk": "p", "sk": 2}, ProjectionExpression="absent_a, absent_b")
+        self.assertEqual(got["Item"], {}, "an existing item with no projected attribute is an empty Item")
+
+
+class T5Expressions(Base):
+    """update_item, conditions, query, scan (parallel, paginated, filtered), legacy parameters."""
+
+    T = f"{PREFIX}-expr"
+    # pk "user#1" with sk 1..7 and pk "user#2" with sk 1..3; v = 10 * sk; kind even/odd.
+    ITEMS = [("user#1", i) for i in range(1, 8)] + [("user#2", i) for i in range(1, 4)]
+
+    @classmethod
+    def setUpClass(cls):
+        create_table(cls.T, hash_key="pk", hash_type="S", range_key="sk", range_type="N")
+        wait_exists(cls.T)
+        cls.table = resource.Table(cls.T)
+        for pk, sk in cls.ITEMS:  # one by one: BatchWriteItem is not built yet
+            cls.table.put_item(
+                Item={"pk": pk, "sk": sk, "v": 10 * sk, "kind": "even" if sk % 2 == 0 else "odd", "note": f"n{sk}"}
+            )
+
+    # ---- UpdateItem (client)
+    def test_update_item_client(self):
+        key = {"pk": {"S": "upd"}, "sk": {"N": "1"}}
+        # An update of a missing item creates it; ALL_OLD of a missing item has no Attributes.
+        out = client.update_item(
+            TableName=self.T,
+            Key=key,
+            UpdateExpression="SET #n = :n, cnt = if_not_exists(cnt, :zero) + :one, gone = :g ADD tags :t",
+            ExpressionAttributeNames={"#n": "name"},
+            ExpressionAttributeValues={
+                ":n": {"S": "Ada"},
+                ":zero": {"N": "0"},
+                ":one": {"N": "1"},
+                ":g": {"BOOL": True},
+                ":t": {"SS": ["a"]},
+            },
+            ReturnValues="ALL_OLD",
+        )
+        self.assertNotIn("Attributes", out)
+        out = client.update_item(
+            TableName=self.T,
+            Key=key,
+            UpdateExpression="SET cnt = cnt + :one, l = list_append(if_not_exists(l, :empty), :l) REMOVE gone ADD tags :t",
+            ExpressionAttributeValues={
+                ":one": {"N": "1"},
+                ":empty": {"L": []},
+                ":l": {"L": [{"N": "1"}, {"N": "2"}]},
+                ":t": {"SS": ["b"]},
+            },
+            ReturnValues="ALL_NEW",
+            ReturnConsumedCapacity="TOTAL",
+        )
+        a = out["Attributes"]
+        self.assertEqual(sorted(a["tags"]["SS"]), ["a", "b"])
+        del a["tags"]
+        self.assertEqual(
+            a,
+            {
+                "pk": {"S": "upd"},
+                "sk": {"N": "1"},
+                "name": {"S": "Ada"},
+                "cnt": {"N": "2"},
+                "l": {"L": [{"N": "1"}, {"N": "2"}]},
+            },
+        )
+        self.assertEqual(out["ConsumedCapacity"], {"TableName": self.T, "CapacityUnits": 1.0})
+
+        out = client.update_item(
+            TableName=self.T,
+            Key=key,
+            UpdateExpression="SET cnt = cnt - :one, l[0] = :x DELETE tags :t",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":x": {"S": "first"}, ":t": {"SS": ["a"]}},
+            ReturnValues="UPDATED_NEW",
+        )
+        self.assertEqual(out["Attributes"], {"cnt": {"N": "1"}, "l": {"L": [{"S": "first"}]}, "tags": {"SS": ["b"]}})
+        out = client.update_item(
+            TableName=self.T,
+            Key=key,
+            UpdateExpression="REMOVE l[0], #n",
+            ExpressionAttributeNames={"#n": "name"},
+            ReturnValues="UPDATED_OLD",
+        )
+        self.assertEqual(out["Attributes"], {"name": {"S": "Ada"}, "l": {"L": [{"S": "first"}]}})
+        got = client.get_item(TableName=self.T, Key=key, ConsistentRead=True)["Item"]
+        self.assertEqual(
+            got, {"pk": {"S": "upd"}, "sk": {"N": "1"}, "cnt": {"N": "1"}, "l": {"L": [{"N": "2"}]}, "tags": {"SS": ["b"]}}
+        )
+
+    def test_update_item_errors(self):
+        key = {"pk": {"S": "upd-err"}, "sk": {"N": "1"}}
+        self.assertClientError(
+            client.update_item,
+            "ValidationException",
+            "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key",
+            TableName=self.T,
+            Key=key,
+            UpdateExpression="SET pk = :v",
+            ExpressionAttributeValues={":v": {"S": "x"}},
+        )
+        self.assertClientError(
+            client.update_item,
+            "ValidationException",
+            "Invalid UpdateExpression: An expression attribute value used in expression is not defined; "
+            "attribute value: :missing",
+            TableName=self.T,
+            Key=key,
+            UpdateExpression="SET a = :missing",
+        )
+        self.assertClientError(
+            client.update_item,
+            "ValidationException",
+            "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}",
+            TableName=self.T,
+            Key=key,
+            UpdateExpression="SET a = :v",
+            ExpressionAttributeValues={":v": {"S": "x"}, ":unused": {"S": "y"}},
+        )
+        self.assertClientError(
+            client.update_item,
+            "ValidationException",
+            re.compile(r"^Can not use both expression and non-expression parameters in the same request"),
+            TableName=self.T,
+            Key=key,
+            UpdateExpression="SET a = :v",
+            ExpressionAttributeValues={":v": {"S": "x"}},
+            AttributeUpdates={"b": {"Action": "PUT", "Value": {"S": "y"}}},
+        )
+        # None of the refused updates wrote anything.
+        self.assertNotIn("Item", client.get_item(TableName=self.T, Key=key, ConsistentRead=True))
+
+    # ---- conditions
+    def test_conditional_writes(self):
+        key = {"pk": {"S": "cond"}, "sk": {"N": "1"}}
+        item = {**key, "state": {"S": "new"}, "version": {"N": "1"}}
+        client.put_item(TableName=self.T, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        with self.assertRaises(client.exceptions.ConditionalCheckFailedException) as cm:
+            client.put_item(TableName=self.T, Item={**key, "state": {"S": "dup"}}, ConditionExpression="attribute_not_exists(pk)")
+        err = cm.exception.response
+        self.assertEqual(err["Error"]["Code"], "ConditionalCheckFailedException")
+        self.assertEqual(err["Error"]["Message"], "The conditional request failed")
+        self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], 400)
+        self.assertNotIn("Item", err)
+
+        # ReturnValuesOnConditionCheckFailure=ALL_OLD: the item as it is comes with the error.
+        with self.assertRaises(client.exceptions.ConditionalCheckFailedException) as cm:
+            client.update_item(
+                TableName=self.T,
+                Key=key,
+                UpdateExpression="SET #s = :s, version = version + :one",
+                ConditionExpression="version = :expected",
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues={":s": {"S": "done"}, ":one": {"N": "1"}, ":expected": {"N": "7"}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        self.assertEqual(cm.exception.response["Item"], item)
+
+        out = client.update_item(
+            TableName=self.T,
+            Key=key,
+            UpdateExpression="SET #s = :s, version = version + :one",
+            ConditionExpression="version = :expected AND begins_with(#s, :prefix)",
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues={
+                ":s": {"S": "done"},
+                ":one": {"N": "1"},
+                ":expected": {"N": "1"},
+                ":prefix": {"S": "ne"},
+            },
+            ReturnValues="UPDATED_NEW",
+        )
+        self.assertEqual(out["Attributes"], {"state": {"S": "done"}, "version": {"N": "2"}})
+
+        with self.assertRaises(client.exceptions.ConditionalCheckFailedException) as cm:
+            client.delete_item(
+                TableName=self.T,
+                Key=key,
+                ConditionExpression="#s <> :s",
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues={":s": {"S": "done"}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        self.assertEqual(cm.exception.response["Item"]["version"], {"N": "2"})
+        out = client.delete_item(
+            TableName=self.T,
+            Key=key,
+            ConditionExpression="attribute_exists(version) AND version IN (:a, :b)",
+            ExpressionAttributeValues={":a": {"N": "2"}, ":b": {"N": "3"}},
+            ReturnValues="ALL_OLD",
+        )
+        self.assertEqual(out["Attributes"]["state"], {"S": "done"})
+        # A condition on a missing item sees no attributes at all.
+        with self.assertRaises(client.exceptions.ConditionalCheckFailedException):
+            client.delete_item(TableName=self.T, Key=key, ConditionExpression="attribute_exists(pk)")
+
+    def test_legacy_expected_and_attribute_updates(self):
+        key = {"pk": {"S": "legacy"}, "sk": {"N": "1"}}
+        client.put_item(
+            TableName=self.T,
+            Item={**key, "v": {"N": "10"}, "s": {"S": "x"}},
+            Expected={"pk": {"Exists": False}},
+        )
+        out = client.update_item(
+            TableName=self.T,
+            Key=key,
+            AttributeUpdates={
+                "v": {"Action": "ADD", "Value": {"N": "5"}},
+                "s": {"Action": "DELETE"},
+                "t": {"Action": "PUT", "Value": {"SS": ["p", "q"]}},
+            },
+            Expected={"v": {"Value": {"N": "10"}}, "s": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"S": "x"}]}},
+            ReturnValues="ALL_NEW",
+        )
+        a = out["Attributes"]
+        self.assertEqual(sorted(a.pop("t")["SS"]), ["p", "q"])
+        self.assertEqual(a, {**key, "v": {"N": "15"}})
+        with self.assertRaises(client.exceptions.ConditionalCheckFailedException) as cm:
+            client.update_item(
+                TableName=self.T,
+                Key=key,
+                AttributeUpdates={"v": {"Action": "PUT", "Value": {"N": "0"}}},
+                Expected={"v": {"ComparisonOperator": "GT", "AttributeValueList": [{"N": "100"}]}},
+            )
+        self.assertEqual(cm.exception.response["Error"]["Message"], "The conditional request failed")
+        with self.assertRaises(client.exceptions.ConditionalCheckFailedException):
+            client.delete_item(TableName=self.T, Key=key, Expected={"v": {"Exists": False}})
+        # Legacy reads: KeyConditions + QueryFilter, ScanFilter, AttributesToGet.
+        q = client.query(
+            TableName=self.T,
+            KeyConditions={
+                "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "user#1"}]},
+                "sk": {"ComparisonOperator": "GE", "AttributeValueList": [{"N": "3"}]},
+            },
+            QueryFilter={"kind": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "odd"}]}},
+            AttributesToGet=["sk", "v"],
+        )
+        self.assertEqual(q["Items"], [{"sk": {"N": str(i)}, "v": {"N": str(10 * i)}} for i in (3, 5, 7)])
+        self.assertEqual((q["Count"], q["ScannedCount"]), (3, 5))
+        s = client.scan(
+            TableName=self.T,
+            ScanFilter={"v": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "20"}, {"N": "30"}]}},
+        )
+        self.assertEqual(sorted((i["pk"]["S"], i["sk"]["N"]) for i in s["Items"]), [("user#1", "2"), ("user#1", "3"), ("user#2", "2"), ("user#2", "3")])
+        client.delete_item(TableName=self.T, Key=key, Expected={"v": {"Value": {"N": "15"}}})
+
+    # ---- Query (client)
+    def test_query_client(self):
+        out = client.query(
+            TableName=self.T,
+            KeyConditionExpression="pk = :p AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={":p": {"S": "user#1"}, ":lo": {"N": "2"}, ":hi": {"N": "5"}},
+            ReturnConsumedCapacity="TOTAL",
+        )
+        self.assertEqual([i["sk"]["N"] for i in out["Items"]], ["2", "3", "4", "5"])
+        self.assertEqual(out["Items"][0], {"pk": {"S": "user#1"}, "sk": {"N": "2"}, "v": {"N": "20"}, "kind": {"S": "even"}, "note": {"S": "n2"}})
+        self.assertEqual((out["Count"], out["ScannedCount"]), (4, 4))
+        self.assertNotIn("LastEvaluatedKey", out)
+        self.assertEqual(out["ConsumedCapacity"], {"TableName": self.T, "CapacityUnits": 0.5})
+
+        desc = client.query(
+            TableName=self.T,
+            KeyConditionExpression="pk = :p AND sk < :hi",
+            ExpressionAttributeValues={":p": {"S": "user#1"}, ":hi": {"N": "4"}},
+            ScanIndexForward=False,
+            ProjectionExpression="sk",
+        )
+        self.assertEqual(desc["Items"], [{"sk": {"N": "3"}}, {"sk": {"N": "2"}}, {"sk": {"N": "1"}}])
+
+        # Limit + ExclusiveStartKey, by hand.
+        seen, start, pages = [], None, 0
+        while True:
+            kwargs = dict(ExclusiveStartKey=start) if start else {}
+            page = client.query(
+                TableName=self.T,
+                KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": {"S": "user#1"}},
+                Limit=3,
+                **kwargs,
+            )
+            pages += 1
+            self.assertLessEqual(page["Count"], 3)
+            seen += [int(i["sk"]["N"]) for i in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+            self.assertEqual(start, {"pk": {"S": "user#1"}, "sk": page["Items"][-1]["sk"]})
+        self.assertEqual(seen, [1, 2, 3, 4, 5, 6, 7])
+        self.assertEqual(pages, 3)
+
+        # Filter: Count counts what is returned, ScannedCount what was read.
+        f = client.query(
+            TableName=self.T,
+            KeyConditionExpression="pk = :p",
+            FilterExpression="kind = :k AND v > :v",
+            ExpressionAttributeValues={":p": {"S": "user#1"}, ":k": {"S": "even"}, ":v": {"N": "20"}},
+        )
+        self.assertEqual([i["sk"]["N"] for i in f["Items"]], ["4", "6"])
+        self.assertEqual((f["Count"], f["ScannedCount"]), (2, 7))
+        c = client.query(
+            TableName=self.T,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "user#2"}},
+            Select="COUNT",
+        )
+        self.assertNotIn("Items", c)
+        self.assertEqual((c["Count"], c["ScannedCount"]), (3, 3))
+        none = client.query(
+            TableName=self.T, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "nobody"}}
+        )
+        self.assertEqual((none["Items"], none["Count"], none["ScannedCount"]), ([], 0, 0))
+
+    def test_query_errors(self):
+        self.assertClientError(
+            client.query,
+            "ValidationException",
+            "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+            TableName=self.T,
+        )
+        self.assertClientError(
+            client.query,
+            "ValidationException",
+            "Query condition missed key schema element: pk",
+            TableName=self.T,
+            KeyConditionExpression="sk = :s",
+            ExpressionAttributeValues={":s": {"N": "1"}},
+        )
+        self.assertClientError(
+            client.query,
+            "ResourceNotFoundException",
+            "Requested resource not found",
+            TableName=f"{PREFIX}-missing",
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "a"}},
+        )
+
+    def test_expression_validation(self):
+        key = {"pk": {"S": "user#1"}, "sk": {"N": "1"}}
+        cases = [
+            (
+                client.query,
+                dict(KeyConditionExpression="pk = :p", FilterExpression="sk > :x",
+                     ExpressionAttributeValues={":p": {"S": "user#1"}, ":x": {"N": "1"}}),
+                "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk",
+            ),
+            (
+                client.query,
+                dict(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "user#1"}},
+                     ExclusiveStartKey={"pk": {"S": "user#2"}, "sk": {"N": "1"}}),
+                "The provided starting key is outside query boundaries based on provided conditions",
+            ),
+            (
+                client.scan,
+                dict(Segment=1),
+                "The TotalSegments parameter is required but was not present in the request when Segment parameter is present",
+            ),
+            (
+                client.update_item,
+                dict(Key=key, UpdateExpression="SET a = :v, a = :v", ExpressionAttributeValues={":v": {"S": "1"}}),
+                "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of "
+                "these paths; path one: [a], path two: [a]",
+            ),
+            (
+                client.update_item,
+                dict(Key=key, UpdateExpression="ADD kind :n", ExpressionAttributeValues={":n": {"N": "1"}}),
+                "An operand in the update expression has an incorrect data type",
+            ),
+            (
+                client.update_item,
+                dict(Key=key, UpdateExpression="SET v = v + :s", ExpressionAttributeValues={":s": {"S": "1"}}),
+                "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, "
+                "operand type: S",
+            ),
+            (
+                client.update_item,
+                dict(Key=key, UpdateExpression="SET nomap.x = :s", ExpressionAttributeValues={":s": {"S": "1"}}),
+                "The document path provided in the update expression is invalid for update",
+            ),
+            (
+                client.get_item,
+                dict(Key=key, ProjectionExpression="v", AttributesToGet=["v"]),
+                "Can not use both expression and non-expression parameters in the same request: "
+                "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}",
+            ),
+        ]
+        for fn, kwargs, message in cases:
+            with self.subTest(message=message):
+                self.assertClientError(fn, "ValidationException", message, TableName=self.T, **kwargs)
+        # Below botocore's own check of Limit's minimum, DynamoDB's.
+        unchecked = boto3.client("dynamodb", **{**_kwargs, "config": _kwargs["config"].merge(Config(parameter_validation=False))})
+        self.assertClientError(
+            unchecked.query,
+            "ValidationException",
+            "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: "
+            "Member must have value greater than or equal to 1",
+            TableName=self.T,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "user#1"}},
+            Limit=0,
+        )
+        # The refused updates changed nothing.
+        item = client.get_item(TableName=self.T, Key=key, ConsistentRead=True)["Item"]
+        self.assertEqual(item, {**key, "v": {"N": "10"}, "kind": {"S": "odd"}, "note": {"S": "n1"}})
+
+    # ---- Scan (client), parallel
+    def test_parallel_scan(self):
+        everything = client.scan(TableName=self.T, ConsistentRead=True)
+        all_keys = sorted((i["pk"]["S"], int(i["sk"]["N"])) for i in everything["Items"])
+        for pk, sk in self.ITEMS:
+            self.assertIn((pk, sk), all_keys)
+        self.assertEqual(everything["Count"], len(everything["Items"]))
+
+        for total in (1, 2, 4):
+            keys = []
+            for segment in range(total):
+                start = None
+                while True:
+                    kwargs = dict(ExclusiveStartKey=start) if start else {}
+                    page = client.scan(TableName=self.T, Segment=segment, TotalSegments=total, Limit=2, ConsistentRead=True, **kwargs)
+                    keys += [(i["pk"]["S"], int(i["sk"]["N"])) for i in page["Items"]]
+                    start = page.get("LastEvaluatedKey")
+                    if not start:
+                        break
+            self.assertEqual(sorted(keys), all_keys, f"TotalSegments={total}: every item exactly once")
+
+        self.assertClientError(
+            client.scan,
+            "ValidationException",
+            re.compile(r"Segment"),
+            TableName=self.T,
+            Segment=4,
+            TotalSegments=4,
+        )
+        count = client.scan(
+            TableName=self.T,
+            Select="COUNT",
+            FilterExpression="begins_with(pk, :u) AND kind = :k",
+            ExpressionAttributeValues={":u": {"S": "user#"}, ":k": {"S": "odd"}},
+        )
+        self.assertNotIn("Items", count)
+        self.assertEqual(count["Count"], 6)
+        self.assertEqual(count["ScannedCount"], len(all_keys))
+
+    # ---- resource API
+    def test_resource_update_item(self):
+        out = self.table.update_item(
+            Key={"pk": "res-upd", "sk": 1},
+            UpdateExpression="SET score = :s, profile = :p ADD visits :one",
+            ExpressionAttributeValues={":s": Decimal("9.5"), ":p": {"city": "Paris", "langs": ["fr", "en"]}, ":one": 1},
+            ReturnValues="ALL_NEW",
+        )
+        self.assertEqual(
+            out["Attributes"],
+            {
+                "pk": "res-upd",
+                "sk": Decimal("1"),
+                "score": Decimal("9.5"),
+                "visits": Decimal("1"),
+                "profile": {"city": "Paris", "langs": ["fr", "en"]},
+            },
+        )
+        out = self.table.update_item(
+            Key={"pk": "res-upd", "sk": 1},
+            UpdateExpression="SET profile.city = :c ADD visits :one REMOVE score",
+            ConditionExpression=Attr("visits").eq(1) & Attr("profile.city").exists(),
+            ExpressionAttributeValues={":c": "Lyon", ":one": 1},
+            ReturnValues="UPDATED_NEW",
+        )
+        self.assertEqual(out["Attributes"], {"profile": {"city": "Lyon"}, "visits": Decimal("2")})
+        with self.assertRaises(client.exceptions.ConditionalCheckFailedException):
+            self.table.update_item(
+                Key={"pk": "res-upd", "sk": 1},
+                UpdateExpression="SET x = :x",
+                ConditionExpression=Attr("score").exists(),
+                ExpressionAttributeValues={":x": 1},
+            )
+        with self.assertRaises(self.table.meta.client.exceptions.ConditionalCheckFailedException):
+            self.table.put_item(Item={"pk": "res-upd", "sk": 1}, ConditionExpression=Attr("pk").not_exists())
+
+    def test_resource_query_with_conditions(self):
+        out = self.table.query(KeyConditionExpression=Key("pk").eq("user#1") & Key("sk").between(3, 6))
+        self.assertEqual([i["sk"] for i in out["Items"]], [3, 4, 5, 6])
+        self.assertEqual(out["Items"][0], {"pk": "user#1", "sk": 3, "v": 30, "kind": "odd", "note": "n3"})
+        out = self.table.query(
+            KeyConditionExpression=Key("pk").eq("user#1") & Key("sk").gt(2),
+            FilterExpression=Attr("kind").eq("odd") & Attr("v").lt(70),
+            ProjectionExpression="sk, v",
+            ScanIndexForward=False,
+        )
+        self.assertEqual(out["Items"], [{"sk": 5, "v": 50}, {"sk": 3, "v": 30}])
+        self.assertEqual((out["Count"], out["ScannedCount"]), (2, 5))
+        out = self.table.query(KeyConditionExpression=Key("pk").eq("user#2") & Key("sk").lte(2), Select="COUNT")
+        self.assertEqual(out["Count"], 2)
+
+    def test_resource_scan_with_attr(self):
+        out = self.table.scan(FilterExpression=Attr("pk").begins_with("user#") & Attr("v").is_in([10, 30, 70]))
+        self.assertEqual(sorted((i["pk"], i["sk"]) for i in out["Items"]), [("user#1", 1), ("user#1", 3), ("user#1", 7), ("user#2", 1), ("user#2", 3)])
+        out = self.table.scan(
+            FilterExpression=Attr("note").contains("3") | (Attr("kind").eq("even") & Attr("pk").eq("user#2")),
+            ProjectionExpression="pk, sk",
+        )
+        self.assertEqual(sorted((i["pk"], i["sk"]) for i in out["Items"]), [("user#1", 3), ("user#2", 2), ("user#2", 3)])
+        self.assertTrue(all(set(i) == {"pk", "sk"} for i in out["Items"]))
+        out = self.table.scan(FilterExpression=Attr("no_such").not_exists() & Attr("v").gte(60))
+        self.assertEqual(sorted((i["pk"], i["sk"]) for i in out["Items"]), [("user#1", 6), ("user#1", 7)])
+
+    def test_query_and_scan_paginators(self):
+        pages = list(
+            client.get_paginator("query").paginate(
+                TableName=self.T,
+                KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": {"S": "user#1"}},
+                PaginationConfig={"PageSize": 2},
+            )
+        )
+        self.assertEqual([p["Count"] for p in pages], [2, 2, 2, 1])
+        self.assertEqual([int(i["sk"]["N"]) for p in pages for i in p["Items"]], [1, 2, 3, 4, 5, 6, 7])
+        self.assertNotIn("LastEvaluatedKey", pages[-1])
+
+        # A filter that drops items: pages can be short or empty, the total is right.
+        pages = list(
+            client.get_paginator("query").paginate(
+                TableName=self.T,
+                KeyConditionExpression="pk = :p",
+                FilterExpression="kind = :k",
+                ExpressionAttributeValues={":p": {"S": "user#1"}, ":k": {"S": "even"}},
+                ScanIndexForward=False,
+                PaginationConfig={"PageSize": 3},
+            )
+        )
+        self.assertEqual([p["ScannedCount"] for p in pages], [3, 3, 1])
+        self.assertEqual([int(i["sk"]["N"]) for p in pages for i in p["Items"]], [6, 4, 2])
+
+        merged = client.get_paginator("query").paginate(
+            TableName=self.T,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "user#1"}},
+            PaginationConfig={"PageSize": 2, "MaxItems": 5},
+        ).build_full_result()
+        self.assertEqual([int(i["sk"]["N"]) for i in merged["Items"]], [1, 2, 3, 4, 5])
+        self.assertIn("NextToken", merged)
+
+        scan_pages = list(client.get_paginator("scan").paginate(TableName=self.T, PaginationConfig={"PageSize": 3}))
+        self.assertGreaterEqual(len(scan_pages), 4)
+        keys = [(i["pk"]["S"], int(i["sk"]["N"])) for p in scan_pages for i in p["Items"]]
+        self.assertEqual(len(keys), len(set(keys)), "no item twice")
+        for pk, sk in self.ITEMS:
+            self.assertIn((pk, sk), keys)
+        for p in scan_pages:
+            self.assertLessEqual(p["ScannedCount"], 3)
+
+        # Without Limit, a page stops after 1 MB of items: 4 items of ~390 KB need 2 pages or more.
+        blob = "x" * (390 * 1024)
+        for i in range(4):
+            self.table.put_item(Item={"pk": "big", "sk": i, "blob": blob})
+        first = client.query(
+            TableName=self.T, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "big"}}
+        )
+        self.assertIn("LastEvaluatedKey", first, "a page holds at most 1 MB")
+        self.assertLess(first["Count"], 4)
+        pages = list(
+            client.get_paginator("query").paginate(
+                TableName=self.T,
+                KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": {"S": "big"}},
+                ProjectionExpression="sk",
+            )
+        )
+        self.assertGreaterEqual(len(pages), 2)
+        self.assertEqual([int(i["sk"]["N"]) for p in pages for i in p["Items"]], [0, 1, 2, 3])
+        for i in range(4):
+            self.table.delete_item(Key={"pk": "big", "sk": i})
+
+        # The resource API does not paginate: follow LastEvaluatedKey by hand.
+        got, kwargs = [], {}
+        while True:
+            page = self.table.scan(FilterExpression=Attr("pk").eq("user#2"), Limit=4, **kwargs)
+            got += [i["sk"] for i in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+        self.assertEqual(sorted(got), [1, 2, 3])
 
 
 class T4Account(Base):

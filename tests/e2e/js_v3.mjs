@@ -19,14 +19,30 @@ const {
   PutItemCommand,
   GetItemCommand,
   DeleteItemCommand,
+  UpdateItemCommand,
+  QueryCommand,
+  ScanCommand,
+  ConditionalCheckFailedException,
   TagResourceCommand,
   UntagResourceCommand,
   ListTagsOfResourceCommand,
   paginateListTables,
+  paginateQuery,
+  paginateScan,
   waitUntilTableExists,
   waitUntilTableNotExists,
 } = require('@aws-sdk/client-dynamodb');
-const { DynamoDBDocumentClient, PutCommand, GetCommand, DeleteCommand, NumberValue } = require('@aws-sdk/lib-dynamodb');
+const {
+  DynamoDBDocumentClient,
+  PutCommand,
+  GetCommand,
+  DeleteCommand,
+  UpdateCommand,
+  QueryCommand: DocQueryCommand,
+  ScanCommand: DocScanCommand,
+  paginateQuery: paginateDocQuery,
+  NumberValue,
+} = require('@aws-sdk/lib-dynamodb');
 
 const endpoint = process.env.BASALT_ENDPOINT || 'http://127.0.0.1:8000';
 const region = process.env.AWS_REGION || 'us-east-1';
@@ -185,14 +201,10 @@ test('PutItem / GetItem / DeleteItem with ReturnValues ALL_OLD and ReturnConsume
   assert.equal(strong.Item.name.S, 'Ada Lovelace');
   assert.deepEqual(strong.ConsumedCapacity, { TableName: TABLE, CapacityUnits: 1 }, 'strongly consistent read');
 
-  // Expressions are not built yet: a projection is refused with a clear ValidationException,
-  // never ignored.
-  await assert.rejects(
-    client.send(
-      new GetItemCommand({ TableName: TABLE, Key: key, ProjectionExpression: '#n', ExpressionAttributeNames: { '#n': 'name' } }),
-    ),
-    (err) => err.name === 'ValidationException' && /not supported by this version of Basalt yet/.test(err.message),
+  const projected = await client.send(
+    new GetItemCommand({ TableName: TABLE, Key: key, ProjectionExpression: '#n, sk', ExpressionAttributeNames: { '#n': 'name' } }),
   );
+  assert.deepEqual(projected.Item, { name: { S: 'Ada Lovelace' }, sk: { N: '1' } });
 
   const del = await client.send(
     new DeleteItemCommand({ TableName: TABLE, Key: key, ReturnValues: 'ALL_OLD', ReturnConsumedCapacity: 'TOTAL' }),
@@ -333,7 +345,10 @@ test('lib-dynamodb PutCommand / GetCommand with nested maps, lists, sets, number
   assert.deepEqual(rest, expected);
 
   // Numbers beyond a JS double, kept exact with NumberValue / wrapNumbers.
-  const wide = DynamoDBDocumentClient.from(client, { unmarshallOptions: { wrapNumbers: true } });
+  // DynamoDBDocumentClient.from(client, options) stores the options in the client's config, so
+  // this one gets a low-level client of its own (sharing `client` would turn `doc` wrapNumbers too).
+  const wideClient = new DynamoDBClient({ endpoint, region, credentials, maxAttempts: 2 });
+  const wide = DynamoDBDocumentClient.from(wideClient, { unmarshallOptions: { wrapNumbers: true } });
   await wide.send(
     new PutCommand({
       TableName: TABLE,
@@ -343,11 +358,303 @@ test('lib-dynamodb PutCommand / GetCommand with nested maps, lists, sets, number
   const got = await wide.send(new GetCommand({ TableName: TABLE, Key: { pk: 'doc#2', sk: 1 } }));
   assert.equal(got.Item.n.toString(), '123456789012345678901234567890.5');
   assert.equal(got.Item.small.toString(), '-98765.4321');
+  wideClient.destroy();
 
   const del = await doc.send(
     new DeleteCommand({ TableName: TABLE, Key: { pk: 'doc#1', sk: 42 }, ReturnValues: 'ALL_OLD' }),
   );
   assert.equal(del.Attributes.title, 'Basalt');
+});
+
+// ---------------------------------------------------------------- expressions
+// pk 'q#1' with sk 1..9 (v = 10 * sk, kind even/odd), pk 'q#2' with sk 1..2; written by the first test.
+const Q = 'q#1';
+
+test('lib-dynamodb UpdateCommand: SET / ADD / REMOVE with UPDATED_NEW, UPDATED_OLD and ALL_NEW', async () => {
+  for (let sk = 1; sk <= 9; sk += 1) {
+    await doc.send(new PutCommand({ TableName: TABLE, Item: { pk: Q, sk, v: 10 * sk, kind: sk % 2 ? 'odd' : 'even', note: `n${sk}` } }));
+  }
+  for (const sk of [1, 2]) await doc.send(new PutCommand({ TableName: TABLE, Item: { pk: 'q#2', sk, v: sk } }));
+
+  const Key = { pk: 'upd#1', sk: 1 };
+  const created = await doc.send(
+    new UpdateCommand({
+      TableName: TABLE,
+      Key,
+      UpdateExpression: 'SET #n = :n, profile = :p, visits = if_not_exists(visits, :zero) + :one ADD tags :t',
+      ExpressionAttributeNames: { '#n': 'name' },
+      ExpressionAttributeValues: { ':n': 'Ada', ':p': { city: 'London', langs: ['en'] }, ':zero': 0, ':one': 1, ':t': new Set(['a']) },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  assert.deepEqual(created.Attributes, {
+    pk: 'upd#1',
+    sk: 1,
+    name: 'Ada',
+    profile: { city: 'London', langs: ['en'] },
+    visits: 1,
+    tags: new Set(['a']),
+  });
+
+  const updated = await doc.send(
+    new UpdateCommand({
+      TableName: TABLE,
+      Key,
+      UpdateExpression: 'SET profile.city = :c, profile.langs = list_append(profile.langs, :l) ADD visits :two, tags :t REMOVE #n',
+      ExpressionAttributeNames: { '#n': 'name' },
+      ExpressionAttributeValues: { ':c': 'Paris', ':l': ['fr'], ':two': 2, ':t': new Set(['b']) },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  // UPDATED_NEW: only the updated attributes (a removed one is gone), nested paths kept nested.
+  assert.deepEqual(updated.Attributes, {
+    profile: { city: 'Paris', langs: ['en', 'fr'] },
+    visits: 3,
+    tags: new Set(['a', 'b']),
+  });
+
+  const old = await doc.send(
+    new UpdateCommand({
+      TableName: TABLE,
+      Key,
+      UpdateExpression: 'SET visits = visits - :one DELETE tags :a',
+      ExpressionAttributeValues: { ':one': 1, ':a': new Set(['a']) },
+      ReturnValues: 'UPDATED_OLD',
+    }),
+  );
+  assert.deepEqual(old.Attributes, { visits: 3, tags: new Set(['a', 'b']) });
+
+  const none = await doc.send(
+    new UpdateCommand({ TableName: TABLE, Key, UpdateExpression: 'REMOVE profile', ReturnValues: 'NONE' }),
+  );
+  assert.equal(none.Attributes, undefined);
+  const { Item } = await doc.send(new GetCommand({ TableName: TABLE, Key, ConsistentRead: true }));
+  assert.deepEqual(Item, { pk: 'upd#1', sk: 1, visits: 2, tags: new Set(['b']) });
+
+  // The low-level command, with typed values.
+  const low = await client.send(
+    new UpdateItemCommand({
+      TableName: TABLE,
+      Key: { pk: { S: 'upd#1' }, sk: { N: '1' } },
+      UpdateExpression: 'SET visits = visits * :x',
+      ExpressionAttributeValues: { ':x': { N: '2' } },
+    }),
+  ).then(
+    () => 'ok',
+    (e) => e,
+  );
+  assert.equal(low.name, 'ValidationException', 'there is no * in UpdateExpression');
+  assert.match(low.message, /^Invalid UpdateExpression: Syntax error; token: "\*", near: "visits \* :x"$/);
+  const lowOk = await client.send(
+    new UpdateItemCommand({
+      TableName: TABLE,
+      Key: { pk: { S: 'upd#1' }, sk: { N: '1' } },
+      UpdateExpression: 'SET visits = visits + :x',
+      ExpressionAttributeValues: { ':x': { N: '0.5' } },
+      ReturnValues: 'UPDATED_NEW',
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  assert.deepEqual(lowOk.Attributes, { visits: { N: '2.5' } });
+  assert.deepEqual(lowOk.ConsumedCapacity, { TableName: TABLE, CapacityUnits: 1 });
+});
+
+test('ConditionalCheckFailedException, with the item when ReturnValuesOnConditionCheckFailure is ALL_OLD', async () => {
+  const Key = { pk: 'cond#1', sk: 1 };
+  await doc.send(new PutCommand({ TableName: TABLE, Item: { ...Key, state: 'new', version: 1 }, ConditionExpression: 'attribute_not_exists(pk)' }));
+  const err = await expectError(
+    doc.send(new PutCommand({ TableName: TABLE, Item: { ...Key, state: 'dup' }, ConditionExpression: 'attribute_not_exists(pk)' })),
+    'ConditionalCheckFailedException',
+    'The conditional request failed',
+  );
+  assert.ok(err instanceof ConditionalCheckFailedException, 'instance of the modeled exception class');
+  assert.equal(err.Item, undefined, 'no Item unless asked for');
+
+  const withItem = await expectError(
+    client.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: { pk: { S: 'cond#1' }, sk: { N: '1' }, state: { S: 'dup' } },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    ),
+    'ConditionalCheckFailedException',
+    'The conditional request failed',
+  );
+  assert.deepEqual(withItem.Item, { pk: { S: 'cond#1' }, sk: { N: '1' }, state: { S: 'new' }, version: { N: '1' } });
+
+  const upd = await expectError(
+    doc.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key,
+        UpdateExpression: 'SET #s = :s',
+        ConditionExpression: 'version = :v',
+        ExpressionAttributeNames: { '#s': 'state' },
+        ExpressionAttributeValues: { ':s': 'done', ':v': 2 },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    ),
+    'ConditionalCheckFailedException',
+  );
+  assert.deepEqual(upd.Item, { pk: { S: 'cond#1' }, sk: { N: '1' }, state: { S: 'new' }, version: { N: '1' } });
+
+  const ok = await doc.send(
+    new UpdateCommand({
+      TableName: TABLE,
+      Key,
+      UpdateExpression: 'SET #s = :s, version = version + :one',
+      ConditionExpression: 'version = :v AND #s IN (:new, :old)',
+      ExpressionAttributeNames: { '#s': 'state' },
+      ExpressionAttributeValues: { ':s': 'done', ':v': 1, ':one': 1, ':new': 'new', ':old': 'old' },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  assert.deepEqual(ok.Attributes, { ...Key, state: 'done', version: 2 });
+
+  const del = await expectError(
+    doc.send(
+      new DeleteCommand({ TableName: TABLE, Key, ConditionExpression: 'size(#s) > :n', ExpressionAttributeNames: { '#s': 'state' }, ExpressionAttributeValues: { ':n': 4 }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+    ),
+    'ConditionalCheckFailedException',
+  );
+  assert.equal(del.Item.version.N, '2');
+  await doc.send(new DeleteCommand({ TableName: TABLE, Key, ConditionExpression: 'size(#s) = :n', ExpressionAttributeNames: { '#s': 'state' }, ExpressionAttributeValues: { ':n': 4 } }));
+  const gone = await doc.send(new GetCommand({ TableName: TABLE, Key, ConsistentRead: true }));
+  assert.equal(gone.Item, undefined);
+});
+
+test('paginateQuery over several pages (Limit), ascending and with ScanIndexForward false', async () => {
+  const input = { TableName: TABLE, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: Q } } };
+  const counts = [];
+  const sks = [];
+  for await (const page of paginateQuery({ client, pageSize: 4 }, input)) {
+    counts.push(page.Count);
+    assert.equal(page.ScannedCount, page.Count);
+    if (page.LastEvaluatedKey) assert.deepEqual(page.LastEvaluatedKey, { pk: { S: Q }, sk: page.Items[page.Items.length - 1].sk });
+    sks.push(...page.Items.map((i) => Number(i.sk.N)));
+  }
+  assert.deepEqual(counts, [4, 4, 1]);
+  assert.deepEqual(sks, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+
+  const desc = [];
+  let pages = 0;
+  for await (const page of paginateDocQuery(
+    { client: doc, pageSize: 2 },
+    { TableName: TABLE, KeyConditionExpression: 'pk = :p AND sk >= :lo', ExpressionAttributeValues: { ':p': Q, ':lo': 4 }, ScanIndexForward: false },
+  )) {
+    pages += 1;
+    desc.push(...page.Items.map((i) => i.sk));
+  }
+  assert.deepEqual(desc, [9, 8, 7, 6, 5, 4]);
+  assert.ok(pages >= 3, `${pages} pages`);
+});
+
+test('QueryCommand: FilterExpression (Count vs ScannedCount), Select COUNT, ProjectionExpression', async () => {
+  const filtered = await doc.send(
+    new DocQueryCommand({
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :p AND sk BETWEEN :lo AND :hi',
+      FilterExpression: 'kind = :k OR contains(note, :three)',
+      ExpressionAttributeValues: { ':p': Q, ':lo': 2, ':hi': 7, ':k': 'even', ':three': '3' },
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  assert.deepEqual(filtered.Items.map((i) => i.sk), [2, 3, 4, 6]);
+  assert.equal(filtered.Count, 4);
+  assert.equal(filtered.ScannedCount, 6);
+  assert.deepEqual(filtered.Items[0], { pk: Q, sk: 2, v: 20, kind: 'even', note: 'n2' });
+  assert.equal(filtered.ConsumedCapacity.TableName, TABLE);
+  assert.equal(filtered.ConsumedCapacity.CapacityUnits, 0.5);
+
+  const count = await client.send(
+    new QueryCommand({
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :p',
+      FilterExpression: 'v > :v',
+      ExpressionAttributeValues: { ':p': { S: Q }, ':v': { N: '55' } },
+      Select: 'COUNT',
+    }),
+  );
+  assert.equal(count.Items, undefined, 'Select COUNT returns no Items');
+  assert.equal(count.Count, 4);
+  assert.equal(count.ScannedCount, 9);
+
+  const projected = await doc.send(
+    new DocQueryCommand({
+      TableName: TABLE,
+      KeyConditionExpression: '#pk = :p AND #sk < :hi',
+      ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+      ExpressionAttributeValues: { ':p': Q, ':hi': 4 },
+      ProjectionExpression: 'v, note',
+      ScanIndexForward: false,
+    }),
+  );
+  assert.deepEqual(projected.Items, [
+    { v: 30, note: 'n3' },
+    { v: 20, note: 'n2' },
+    { v: 10, note: 'n1' },
+  ]);
+
+  await expectError(
+    client.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: Q } }, Select: 'COUNT', ProjectionExpression: 'v' })),
+    'ValidationException',
+    /Cannot specify the ProjectionExpression when choosing to get only the Count$/,
+  );
+  await expectError(
+    client.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': { S: 'q#' } } })),
+    'ValidationException',
+    'Query key condition not supported',
+  );
+  await expectError(
+    client.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :p AND v = :v', ExpressionAttributeValues: { ':p': { S: Q }, ':v': { N: '1' } } })),
+    'ValidationException',
+    /^Query condition missed key schema element/,
+  );
+});
+
+test('paginateScan and ScanCommand with a filter, Select COUNT and parallel segments', async () => {
+  const keys = [];
+  let pages = 0;
+  for await (const page of paginateScan({ client, pageSize: 3 }, { TableName: TABLE, ConsistentRead: true })) {
+    pages += 1;
+    assert.ok(page.ScannedCount <= 3, `page scanned ${page.ScannedCount} > Limit 3`);
+    keys.push(...page.Items.map((i) => `${i.pk.S}/${i.sk.N}`));
+  }
+  assert.ok(pages >= 4, `${pages} pages`);
+  assert.equal(new Set(keys).size, keys.length, 'no item twice');
+  for (let sk = 1; sk <= 9; sk += 1) assert.ok(keys.includes(`${Q}/${sk}`), `${Q}/${sk} scanned`);
+
+  const odd = await doc.send(
+    new DocScanCommand({
+      TableName: TABLE,
+      FilterExpression: 'pk = :p AND kind = :k AND attribute_exists(note) AND attribute_type(v, :n)',
+      ExpressionAttributeValues: { ':p': Q, ':k': 'odd', ':n': 'N' },
+      ProjectionExpression: 'sk',
+    }),
+  );
+  assert.deepEqual(odd.Items.map((i) => i.sk).sort((a, b) => a - b), [1, 3, 5, 7, 9]);
+  assert.equal(odd.Count, 5);
+  assert.equal(odd.ScannedCount, keys.length);
+
+  const count = await client.send(
+    new ScanCommand({ TableName: TABLE, Select: 'COUNT', FilterExpression: 'begins_with(pk, :q)', ExpressionAttributeValues: { ':q': { S: 'q#' } } }),
+  );
+  assert.equal(count.Items, undefined);
+  assert.equal(count.Count, 11);
+  assert.equal(count.ScannedCount, keys.length);
+
+  const segments = await Promise.all(
+    [0, 1, 2].map(async (Segment) => {
+      const seen = [];
+      for await (const page of paginateScan({ client, pageSize: 2 }, { TableName: TABLE, Segment, TotalSegments: 3, ConsistentRead: true })) {
+        seen.push(...page.Items.map((i) => `${i.pk.S}/${i.sk.N}`));
+      }
+      return seen;
+    }),
+  );
+  assert.deepEqual(segments.flat().sort(), [...keys].sort(), 'the segments together hold each item once');
 });
 
 test('DeleteTable returns DELETING; waitUntilTableNotExists; then ResourceNotFoundException', async () => {
