@@ -142,8 +142,14 @@ pub(crate) fn check_maps(
     if values.is_some_and(BTreeMap::is_empty) {
         return Err(DbError::validation("ExpressionAttributeValues must not be empty"));
     }
-    for key in names.into_iter().flat_map(BTreeMap::keys) {
+    for (key, name) in names.into_iter().flatten() {
         check_placeholder_key("ExpressionAttributeNames", key, '#')?;
+        if name.is_empty() {
+            return Err(DbError::validation(format!(
+                "ExpressionAttributeNames contains invalid value: Empty attribute name for key \
+                 {key}"
+            )));
+        }
     }
     for (key, value) in values.into_iter().flatten() {
         check_placeholder_key("ExpressionAttributeValues", key, ':')?;

@@ -62,6 +62,9 @@ impl<'a> WriteParams<'a> {
         for value in required.into_iter().flat_map(Item::values) {
             validate_value(value)?;
         }
+        if let Some(item) = required {
+            check_attribute_names(item)?;
+        }
         Ok(())
     }
 
@@ -355,6 +358,20 @@ pub(crate) fn check_attributes_to_get(names: Option<&[String]>) -> Result<(), Db
                 "One or more parameter values were invalid: Duplicate value in attribute name: {name}"
             )));
         }
+    }
+    Ok(())
+}
+
+/// DynamoDB's bound on the length of an attribute name, in bytes (exclusive).
+const ATTRIBUTE_NAME_BYTES_LIMIT: usize = 65_536;
+
+/// Attribute names of an item written: DynamoDB refuses names of 64 KB or more.
+pub(crate) fn check_attribute_names(item: &Item) -> Result<(), DbError> {
+    if item.keys().any(|name| name.len() >= ATTRIBUTE_NAME_BYTES_LIMIT) {
+        return Err(DbError::validation(
+            "1 validation error detected: Attribute name is too large, must be less than 65536 \
+             bytes",
+        ));
     }
     Ok(())
 }

@@ -268,9 +268,4 @@ impl KeyQuery {
             })?,
         })
     }
-
-    /// Whether the query can return at most one item (no sort key, or sort key equality).
-    pub(crate) fn is_single_item(&self, schema: &Schema) -> bool {
-        schema.sort.is_none() || matches!(self.sort, Some((KeyOp::Eq, _)))
-    }
 }

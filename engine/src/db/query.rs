@@ -21,7 +21,7 @@ use crate::db::check::Constraints;
 use crate::db::exprs::{check_maps, NO_NAMES, NO_VALUES};
 use crate::db::keycond::{key_terms, match_schema, KeyQuery};
 use crate::db::row::{decode_row, row_size};
-use crate::db::schema::Schema;
+use crate::db::schema::{key_value, Schema};
 use crate::db::{catalog, Db, Table};
 use crate::expr::ast::{Condition, Operand, Path, PathElement};
 use crate::expr::{self, legacy, Bindings, DocPath, ExpressionKind, PathStep, Placeholders};
@@ -581,19 +581,8 @@ fn query_range(
     let mut upper = Bound::Excluded(catalog::item_storage_key(space, &items.end));
     if let Some(start) = start {
         let key = start_key(&table.schema, start)?;
-        if key_query.is_single_item(&table.schema) {
-            return Err(DbError::validation(
-                "The query can return at most one row and cannot be restarted",
-            ));
-        }
         if !(items.start.as_slice()..items.end.as_slice()).contains(&key.as_slice()) {
-            let partition = crate::model::partition_range(&key_query.partition);
-            let message = if (partition.start..partition.end).contains(&key) {
-                "The provided starting key does not match the range key predicate"
-            } else {
-                "The provided starting key is outside query boundaries based on provided conditions"
-            };
-            return Err(DbError::validation(message));
+            return Err(start_outside(table, key_query, start, &key, &items));
         }
         let key = catalog::item_storage_key(space, &key);
         if forward {
@@ -603,6 +592,39 @@ fn query_range(
         }
     }
     Ok((lower, upper))
+}
+
+/// Why a Query's start key `key` (of item `start`) lies outside the query's `items` range, in
+/// DynamoDB's words: in the partition but not the sort key range, "does not match the range key
+/// predicate"; in another partition, "outside query boundaries", except that a start key whose
+/// sort key does match the sort key condition gets "at most one row and cannot be restarted"
+/// (dynalite's tests, recorded against DynamoDB, show both).
+fn start_outside(
+    table: &Table,
+    key_query: &KeyQuery,
+    start: &Item,
+    key: &[u8],
+    items: &std::ops::Range<Vec<u8>>,
+) -> DbError {
+    let partition = crate::model::partition_range(&key_query.partition);
+    let message = if (partition.start.as_slice()..partition.end.as_slice()).contains(&key) {
+        "The provided starting key does not match the range key predicate"
+    } else {
+        let sort_matches = key_query.sort.is_some()
+            && table.schema.sort.as_ref().is_some_and(|sort| {
+                let value = start.get(&sort.name).and_then(|v| key_value(v, sort.key_type));
+                value.is_some_and(|value| {
+                    let at = crate::model::sort_bound(&key_query.partition, &value);
+                    (items.start.as_slice()..items.end.as_slice()).contains(&at.as_slice())
+                })
+            });
+        if sort_matches {
+            "The query can return at most one row and cannot be restarted"
+        } else {
+            "The provided starting key is outside query boundaries based on provided conditions"
+        }
+    };
+    DbError::validation(message)
 }
 
 /// The item key of an `ExclusiveStartKey`, with DynamoDB's messages.
@@ -688,15 +710,17 @@ fn scan_range(
     };
     if let Some(start) = start {
         let key = catalog::item_storage_key(space, &start_key(&table.schema, start)?);
-        // A start key outside the segment leaves the page empty or starts it at the segment's
-        // beginning, never outside the segment.
-        let after_lower = match &lower {
-            Bound::Included(l) => key >= *l,
+        let inside = match (&lower, &upper) {
+            (Bound::Included(l), Bound::Excluded(u)) => *l <= key && key < *u,
             _ => true,
         };
-        if after_lower {
-            lower = Bound::Excluded(key);
+        if let (false, Some((segment, total))) = (inside, segment) {
+            return Err(DbError::validation(format!(
+                "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use \
+                 ExclusiveStartKey with correct Segment. TotalSegments: {total} Segment: {segment}"
+            )));
         }
+        lower = Bound::Excluded(key);
     }
     Ok((lower, upper))
 }

@@ -117,7 +117,7 @@ impl Schema {
     }
 }
 
-fn key_value(value: &AttributeValue, key_type: KeyType) -> Option<KeyValue> {
+pub(crate) fn key_value(value: &AttributeValue, key_type: KeyType) -> Option<KeyValue> {
     match (value, key_type) {
         (AttributeValue::S(s), KeyType::S) => Some(KeyValue::S(s.clone())),
         (AttributeValue::N(n), KeyType::N) => Some(KeyValue::N(*n)),

@@ -13,12 +13,12 @@ use crate::api::{DbError, UpdateItemInput, WriteItemOutput};
 use crate::core::Bytes;
 use crate::db::exprs::{NO_NAMES, NO_VALUES};
 use crate::db::guard::Guard;
-use crate::db::items::{consumed, write_units, WriteParams};
+use crate::db::items::{check_attribute_names, consumed, write_units, WriteParams};
 use crate::db::row::{decode_row, encode_row, row_size};
 use crate::db::{Db, Table};
 use crate::expr::ast::UpdateExpression;
 use crate::expr::{self, legacy, Bindings, DocPath, Placeholders};
-use crate::model::{check_item_size, Item, ITEM_SIZE_BYTES_MAX};
+use crate::model::{check_item_size, validate_value, Item};
 
 /// What `ReturnValues` asks UpdateItem for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -65,6 +65,12 @@ impl Db {
         let (guard, mut placeholders) = params.guard(&self.inner.exprs, &legacy_present, &extra)?;
         let changes = self.changes(&input, &params, &mut placeholders)?;
         placeholders.finish()?;
+        let bindings = Bindings::new(&changes.names, &changes.values);
+        // Everything but the key attributes is checked before the table is looked up, as
+        // DynamoDB does; the key attributes once the table is known.
+        if let Some(update) = &changes.update {
+            expr::check_update(update, bindings, &[])?;
+        }
         let returned = returned(params.return_values)?;
         let (Some(name), Some(key)) = (params.table_name, input.key.as_ref()) else {
             unreachable!("required members were checked")
@@ -72,7 +78,6 @@ impl Db {
         let table = self.inner.table(name)?;
         let key_names: Vec<&str> =
             table.schema.attributes().map(|(attribute, _)| attribute.name.as_str()).collect();
-        let bindings = Bindings::new(&changes.names, &changes.values);
         let targets: Vec<DocPath> = match &changes.update {
             Some(update) => expr::check_update(update, bindings, &key_names)?,
             None => Vec::new(),
@@ -155,11 +160,14 @@ impl Db {
                 if let Some(update) = update {
                     expr::apply_update(update, &mut item, bindings)?;
                 }
+                // The update may have nested values deeper than DynamoDB allows or named an
+                // attribute too long: the new item gets PutItem's checks before it is stored.
+                check_attribute_names(&item)?;
+                for value in item.values() {
+                    validate_value(value)?;
+                }
                 let size = check_item_size(&item).map_err(|_| {
-                    DbError::validation(format!(
-                        "Item size to update has exceeded the maximum allowed size of \
-                     {ITEM_SIZE_BYTES_MAX} bytes"
-                    ))
+                    DbError::validation("Item size to update has exceeded the maximum allowed size")
                 })?;
                 let row = encode_row(&item, size);
                 new_item = Some((item, size));
