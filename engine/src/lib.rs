@@ -23,6 +23,10 @@ pub mod db;
 pub mod expr;
 pub mod model;
 mod sync;
+/// Model-based checks of [`Db`] driven by the fuzz targets and seeded tests (`table_ops`).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod testing;
 mod tree;
 
 pub use basalt_fs as fs;

@@ -157,7 +157,7 @@ fn update_refuses_an_item_nested_deeper_than_32_levels() {
     // A 19-step path into it, given a value that is itself 30 levels deep (legal on its own):
     // the item would be nested about 50 levels deep.
     let path =
-        std::iter::once("a").chain(std::iter::repeat("m").take(18)).collect::<Vec<_>>().join(".");
+        std::iter::once("a").chain(std::iter::repeat_n("m", 18)).collect::<Vec<_>>().join(".");
     let result = db.update_item(req(json!({
         "TableName": "Hash", "Key": {"id": {"S": "a"}},
         "UpdateExpression": format!("SET {path}.deep = :v"),
