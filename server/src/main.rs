@@ -55,6 +55,11 @@ struct Args {
     /// Region named in ARNs.
     #[arg(long, default_value = "us-east-1")]
     region: String,
+    /// Threads serving connections (default: one per CPU). Each runs its own event loop on its
+    /// own listening socket (SO_REUSEPORT: the kernel spreads connections over them), so a
+    /// request never wakes another thread.
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 fn main() -> ExitCode {
@@ -92,27 +97,88 @@ fn run(args: Args) -> Result<(), String> {
     let (db, temp_dir) = open_db(&args)?;
     let db = Arc::new(db);
     let handler = Arc::new(Handler::new(db.clone(), auth));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(async {
-        let address = SocketAddr::new(args.bind, args.port);
-        let listener = tokio::net::TcpListener::bind(address)
-            .await
-            .map_err(|e| format!("cannot listen on {address}: {e}"))?;
-        let local = listener.local_addr().map_err(|e| e.to_string())?;
-        tracing::info!("basalt listening on http://{local}");
-        basalt_server::serve::serve(listener, handler, shutdown_signal()).await;
-        Ok::<(), String>(())
-    })?;
-    drop(runtime);
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    serve_threads(SocketAddr::new(args.bind, args.port), threads.max(1), &handler)?;
     let db =
         Arc::try_unwrap(db).map_err(|_| "the database is still in use at shutdown".to_string())?;
     db.close().map_err(|e| format!("closing the database failed: {e}"))?;
     drop(temp_dir);
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves `address` from `threads` threads, each with a single-threaded event loop and its own
+/// listening socket on the same address, until SIGINT or SIGTERM; then every thread stops
+/// accepting and drains its connections.
+fn serve_threads(
+    address: SocketAddr,
+    threads: usize,
+    handler: &Arc<Handler>,
+) -> Result<(), String> {
+    let first = listen(address)?;
+    let local = first.local_addr().map_err(|e| e.to_string())?;
+    let mut listeners = vec![first];
+    for _ in 1..threads {
+        listeners.push(listen(local)?);
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut workers = Vec::with_capacity(threads);
+    for (index, listener) in listeners.into_iter().enumerate() {
+        let (handler, mut stopped) = (handler.clone(), stopped.clone());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        let worker = std::thread::Builder::new()
+            .name(format!("basalt-serve-{index}"))
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(listener) => listener,
+                        Err(error) => return tracing::error!(%error, "cannot listen"),
+                    };
+                    let shutdown = async move {
+                        let _ = stopped.wait_for(|stop| *stop).await;
+                    };
+                    basalt_server::serve::serve(listener, handler, shutdown).await;
+                });
+            })
+            .map_err(|e| format!("cannot start a serving thread: {e}"))?;
+        workers.push(worker);
+    }
+    drop(stopped);
+    tracing::info!("basalt listening on http://{local} ({threads} threads)");
+    let signals = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    signals.block_on(shutdown_signal());
+    let _ = stop.send(true);
+    for worker in workers {
+        worker.join().map_err(|_| "a serving thread panicked".to_string())?;
+    }
+    Ok(())
+}
+
+/// A non-blocking listening socket on `address` with SO_REUSEPORT, so that every serving
+/// thread can have one on the same port.
+fn listen(address: SocketAddr) -> Result<std::net::TcpListener, String> {
+    let fail = |e: std::io::Error| format!("cannot listen on {address}: {e}");
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(address),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )
+    .map_err(fail)?;
+    socket.set_reuse_address(true).map_err(fail)?;
+    #[cfg(unix)]
+    socket.set_reuse_port(true).map_err(fail)?;
+    socket.set_nonblocking(true).map_err(fail)?;
+    socket.bind(&address.into()).map_err(fail)?;
+    socket.listen(1024).map_err(fail)?;
+    Ok(socket.into())
 }
 
 fn open_db(args: &Args) -> Result<(Db, Option<tempfile::TempDir>), String> {
