@@ -512,3 +512,26 @@ fn a_page_stops_at_one_megabyte() {
         .unwrap();
     assert!(rest.scanned_count as usize + read <= 25);
 }
+
+#[test]
+fn remove_on_a_missing_item_is_ignored_but_not_on_an_existing_one() {
+    let (_dir, db) = open();
+    range_table(&db);
+    let update = |sk: i64| {
+        db.update_item(req(json!({
+            "TableName": "Tab", "Key": {"pk": {"S": "p"}, "sk": {"N": sk.to_string()}},
+            "UpdateExpression": "SET a = :a REMOVE m.x, l[3]",
+            "ExpressionAttributeValues": {":a": {"N": "1"}},
+            "ReturnValues": "ALL_NEW"
+        })))
+    };
+    // The item does not exist: every REMOVE is ignored, as DynamoDB does.
+    let created = update(1).unwrap().attributes.unwrap();
+    assert_eq!(created, item(json!({"pk": {"S": "p"}, "sk": {"N": "1"}, "a": {"N": "1"}})));
+    // It exists now, without `m`: `m.x` is a path through a missing map.
+    let error = update(1).unwrap_err();
+    assert_eq!(
+        error.message(),
+        "The document path provided in the update expression is invalid for update"
+    );
+}

@@ -16,7 +16,7 @@ use crate::db::guard::Guard;
 use crate::db::items::{check_attribute_names, consumed, write_units, WriteParams};
 use crate::db::row::{decode_row, encode_row, row_size};
 use crate::db::{Db, Table};
-use crate::expr::ast::UpdateExpression;
+use crate::expr::ast::{UpdateClause, UpdateExpression};
 use crate::expr::{self, legacy, Bindings, DocPath, Placeholders};
 use crate::model::{check_item_size, validate_value, Item};
 
@@ -156,9 +156,19 @@ impl Db {
             |old_row| {
                 let old = old_row.map(decode_row).transpose()?;
                 guard.check(old.as_ref())?;
+                let missing = old.is_none();
                 let mut item = old.unwrap_or_else(|| key.clone());
-                if let Some(update) = update {
-                    expr::apply_update(update, &mut item, bindings)?;
+                match update {
+                    // On an item that does not exist, DynamoDB ignores every REMOVE (there is
+                    // nothing to remove, even below a missing parent); the bare key item would
+                    // make one below a missing parent an invalid path.
+                    Some(update) if missing && has_remove(update) => {
+                        let mut kept = update.clone();
+                        kept.clauses.retain(|c| !matches!(c, UpdateClause::Remove { .. }));
+                        expr::apply_update(&kept, &mut item, bindings)?;
+                    }
+                    Some(update) => expr::apply_update(update, &mut item, bindings)?,
+                    None => {}
                 }
                 // The update may have nested values deeper than DynamoDB allows or named an
                 // attribute too long: the new item gets PutItem's checks before it is stored.
@@ -177,6 +187,10 @@ impl Db {
         let (item, size) = new_item.expect("a successful write decided its row");
         Ok((old, item, size))
     }
+}
+
+fn has_remove(update: &UpdateExpression) -> bool {
+    update.clauses.iter().any(|c| matches!(c, UpdateClause::Remove { .. }))
 }
 
 fn returned(value: Option<&String>) -> Result<Returned, DbError> {

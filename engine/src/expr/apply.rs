@@ -23,9 +23,10 @@
 //!   one disappears; a value of another type is "An operand in the update expression has an
 //!   incorrect data type".
 //!
-//! Not modelled: DynamoDB ignores a `REMOVE` below a missing parent when the whole item is
-//! missing (ScyllaDB's `test_nested_attribute_remove_from_missing_item`); here it is refused
-//! like on an existing item. The item-size limit is the caller's to check.
+//! DynamoDB ignores a `REMOVE` below a missing parent when the whole item is missing (ScyllaDB's
+//! `test_nested_attribute_remove_from_missing_item`); this function cannot tell a missing item
+//! from the bare key item, so UpdateItem drops the `REMOVE` clause itself in that case. The
+//! item-size limit is the caller's to check.
 #![deny(clippy::indexing_slicing)]
 
 use std::collections::{BTreeMap, HashSet};

@@ -23,9 +23,9 @@
 //! set; `DELETE` from a missing set does nothing, and a set it empties disappears; `SET` of a
 //! list element past the end appends; UpdateItem creates a missing item; a failed condition
 //! changes nothing; `UPDATED_OLD`/`UPDATED_NEW` return the updated paths only; `Limit` counts
-//! items read before the filter, `ScannedCount` too, `Count` after it. One choice follows the
-//! engine rather than DynamoDB, which it documents as a known difference (`expr::apply`): a
-//! `REMOVE` below a missing map or list is refused even when the whole item is missing.
+//! items read before the filter, `ScannedCount` too, `Count` after it; a `REMOVE` below a
+//! missing map or list is refused, except on an item that does not exist, where every `REMOVE`
+//! is ignored.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -883,7 +883,7 @@ fn update_s(item: &mut Item, act: &ActS) {
     put_value(item, "s", new.map(|set| ss_value(set.iter().map(String::as_str))));
 }
 
-fn update_l(item: &mut Item, act: &ActL) -> Result<(), Refusal> {
+fn update_l(item: &mut Item, act: &ActL, exists: bool) -> Result<(), Refusal> {
     let old = match item.get("l") {
         Some(AttributeValue::L(list)) => Some(list.clone()),
         None => None,
@@ -909,6 +909,7 @@ fn update_l(item: &mut Item, act: &ActL) -> Result<(), Refusal> {
             }
             Some(new)
         }
+        ActL::RemoveIndex(_) if old.is_none() && !exists => None,
         ActL::RemoveIndex(index) => {
             let mut new = old.ok_or(Refusal::Invalid)?;
             if index.0 < new.len() {
@@ -922,7 +923,7 @@ fn update_l(item: &mut Item, act: &ActL) -> Result<(), Refusal> {
     Ok(())
 }
 
-fn update_m(item: &mut Item, act: ActM) -> Result<(), Refusal> {
+fn update_m(item: &mut Item, act: ActM, exists: bool) -> Result<(), Refusal> {
     let old = match item.get("m") {
         Some(AttributeValue::M(map)) => Some(map.clone()),
         None => None,
@@ -935,6 +936,7 @@ fn update_m(item: &mut Item, act: ActM) -> Result<(), Refusal> {
             map.insert("x".to_owned(), n_value(n.0));
             Some(AttributeValue::M(map))
         }
+        ActM::RemoveX if old.is_none() && !exists => None,
         ActM::RemoveX => {
             let mut map = old.ok_or(Refusal::Invalid)?;
             map.remove("x");
@@ -946,9 +948,10 @@ fn update_m(item: &mut Item, act: ActM) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Applies `update` to `item`; each attribute's action reads only that attribute, so applying
-/// them one after the other is applying them all to the item as it was.
-fn apply(update: &Update, item: &mut Item) -> Result<(), Refusal> {
+/// Applies `update` to `item` (`exists`: the item was stored, not just its key); each
+/// attribute's action reads only that attribute, so applying them one after the other is
+/// applying them all to the item as it was.
+fn apply(update: &Update, item: &mut Item, exists: bool) -> Result<(), Refusal> {
     if let Some(act) = update.a {
         update_a(item, act)?;
     }
@@ -959,10 +962,10 @@ fn apply(update: &Update, item: &mut Item) -> Result<(), Refusal> {
         update_s(item, act);
     }
     if let Some(act) = &update.l {
-        update_l(item, act)?;
+        update_l(item, act, exists)?;
     }
     if let Some(act) = update.m {
-        update_m(item, act)?;
+        update_m(item, act, exists)?;
     }
     Ok(())
 }
@@ -1561,8 +1564,11 @@ impl Harness<'_> {
         }
         self.compare_write(&(op, input), &expected, &actual);
         if expected.is_ok() {
-            let mut new = self.old(op.key).cloned().unwrap_or_else(|| op.key.item());
-            apply(&op.update, &mut new).expect("the expected answer said the update applies");
+            let old = self.old(op.key);
+            let exists = old.is_some();
+            let mut new = old.cloned().unwrap_or_else(|| op.key.item());
+            apply(&op.update, &mut new, exists)
+                .expect("the expected answer said the update applies");
             self.model.insert(op.key.model_key(), new);
         }
         self.check_count();
@@ -1573,7 +1579,7 @@ impl Harness<'_> {
         self.check_condition(op.key, op.condition.as_ref(), op.old_on_failure)?;
         let old = self.old(op.key);
         let mut new = old.cloned().unwrap_or_else(|| op.key.item());
-        apply(&op.update, &mut new)?;
+        apply(&op.update, &mut new, old.is_some())?;
         let targets = targets(&op.update);
         let attributes = match op.returns {
             Returns::None => None,
