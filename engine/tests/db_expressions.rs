@@ -535,3 +535,68 @@ fn remove_on_a_missing_item_is_ignored_but_not_on_an_existing_one() {
         "The document path provided in the update expression is invalid for update"
     );
 }
+
+#[test]
+fn the_wire_answer_is_the_serialized_answer() {
+    let (_dir, db) = open();
+    range_table(&db);
+    fill(&db, &["a", "b"], 12);
+    put(
+        &db,
+        "Tab",
+        json!({
+            "pk": {"S": "a"}, "sk": {"N": "100"}, "s": {"S": "é\"\\\n"}, "b": {"B": "AAEC"},
+            "ss": {"SS": ["x", "y"]}, "ns": {"NS": ["1.5", "-2"]}, "bs": {"BS": ["AA=="]},
+            "l": {"L": [{"NULL": true}, {"BOOL": false}, {"M": {"k": {"N": "1e10"}}}]}
+        }),
+    );
+    let queries = [
+        json!({}),
+        json!({"Limit": 5}),
+        json!({"ScanIndexForward": false, "Limit": 4, "ReturnConsumedCapacity": "TOTAL"}),
+        json!({"FilterExpression": "even = :t", "ExpressionAttributeValues": {":t": {"BOOL": true}}, "Limit": 7}),
+        json!({"ProjectionExpression": "sk, l[2].k, ss"}),
+        json!({"Select": "COUNT"}),
+        json!({"KeyConditionExpression": "pk = :p AND sk > :x", "ExpressionAttributeValues": {":x": {"N": "1000"}}}),
+    ];
+    for extra in queries {
+        let mut request = json!({
+            "TableName": "Tab", "KeyConditionExpression": "pk = :p",
+            "ExpressionAttributeValues": {":p": {"S": "a"}}
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            if k == "ExpressionAttributeValues" {
+                for (name, value) in v.as_object().unwrap() {
+                    request[k][name] = value.clone();
+                }
+            } else {
+                request[k] = v.clone();
+            }
+        }
+        let decoded = serde_json::to_vec(&db.query(req(request.clone())).unwrap()).unwrap();
+        let wire = db.query_json(req(request.clone())).unwrap();
+        assert_eq!(
+            String::from_utf8(wire).unwrap(),
+            String::from_utf8(decoded).unwrap(),
+            "{request}"
+        );
+    }
+    for extra in [
+        json!({}),
+        json!({"Limit": 3}),
+        json!({"Segment": 1, "TotalSegments": 3}),
+        json!({"Select": "COUNT"}),
+    ] {
+        let mut request = json!({"TableName": "Tab"});
+        for (k, v) in extra.as_object().unwrap() {
+            request[k] = v.clone();
+        }
+        let decoded = serde_json::to_vec(&db.scan(req(request.clone())).unwrap()).unwrap();
+        let wire = db.scan_json(req(request.clone())).unwrap();
+        assert_eq!(
+            String::from_utf8(wire).unwrap(),
+            String::from_utf8(decoded).unwrap(),
+            "{request}"
+        );
+    }
+}

@@ -125,8 +125,9 @@ pub fn dispatch(db: &Db, target: Option<&str>, body: &[u8]) -> Result<Vec<u8>, F
         "GetItem" => run(body, |input| db.get_item(input)),
         "DeleteItem" => run(body, |input| db.delete_item(input)),
         "UpdateItem" => run(body, |input| db.update_item(input)),
-        "Query" => run(body, |input| db.query(input)),
-        "Scan" => run(body, |input| db.scan(input)),
+        // Written straight from the stored items (the same bytes as serializing the output).
+        "Query" => run_json(body, |input| db.query_json(input)),
+        "Scan" => run_json(body, |input| db.scan_json(input)),
         other if NOT_BUILT.contains(&other) => Err(Failure::UnknownOperation(format!(
             "{other} is not supported by this version of Basalt yet"
         ))),
@@ -137,6 +138,17 @@ pub fn dispatch(db: &Db, target: Option<&str>, body: &[u8]) -> Result<Vec<u8>, F
 /// An operation without input or output members.
 #[derive(serde::Deserialize, Serialize)]
 struct Empty {}
+
+fn run_json<I>(
+    body: &[u8],
+    op: impl FnOnce(I) -> Result<Vec<u8>, DbError>,
+) -> Result<Vec<u8>, Failure>
+where
+    I: serde::de::DeserializeOwned,
+{
+    let input = decode_request(body)?;
+    Ok(op(input)?)
+}
 
 fn run<I, O>(body: &[u8], op: impl FnOnce(I) -> Result<O, DbError>) -> Result<Vec<u8>, Failure>
 where

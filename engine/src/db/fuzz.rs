@@ -55,10 +55,12 @@ pub fn fuzz_request(db: &Db, bytes: &[u8]) {
             db.update_item(UpdateItemInput { table_name: Some(FUZZ_TABLE.into()), ..i })
         }),
         10 => run(body, |i: QueryInput| {
-            db.query(QueryInput { table_name: Some(FUZZ_TABLE.into()), ..i })
+            let input = QueryInput { table_name: Some(FUZZ_TABLE.into()), ..i };
+            same_answers(db.query(input.clone()), db.query_json(input))
         }),
         11 => run(body, |i: ScanInput| {
-            db.scan(ScanInput { table_name: Some(FUZZ_TABLE.into()), ..i })
+            let input = ScanInput { table_name: Some(FUZZ_TABLE.into()), ..i };
+            same_answers(db.scan(input.clone()), db.scan_json(input))
         }),
         12 => run(body, |i: DeleteItemInput| {
             db.delete_item(DeleteItemInput { table_name: Some(FUZZ_TABLE.into()), ..i })
@@ -74,6 +76,22 @@ pub fn fuzz_request(db: &Db, bytes: &[u8]) {
     if count(db).is_none() {
         fuzz_setup(db).expect("recreate the fuzzed table");
     }
+}
+
+/// A read answered both ways (decoded, and written straight to JSON) must give the same answer.
+fn same_answers<O: serde::Serialize>(
+    decoded: Result<O, DbError>,
+    wire: Result<Vec<u8>, DbError>,
+) -> Result<O, DbError> {
+    match (&decoded, &wire) {
+        (Ok(output), Ok(json)) => {
+            let expected = serde_json::to_vec(output).expect("an answer serializes");
+            assert_eq!(json, &expected, "the JSON answer differs from the decoded one");
+        }
+        (Err(a), Err(b)) => assert_eq!(a.message(), b.message(), "different refusals"),
+        _ => panic!("one answer failed and the other did not: {:?}", wire.as_ref().err()),
+    }
+    decoded
 }
 
 /// Decodes and runs one request; whether it failed.

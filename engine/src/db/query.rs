@@ -20,12 +20,12 @@ use crate::core::Snapshot;
 use crate::db::check::Constraints;
 use crate::db::exprs::{check_maps, NO_NAMES, NO_VALUES};
 use crate::db::keycond::{key_terms, match_schema, KeyQuery};
-use crate::db::row::{decode_row, row_size};
+use crate::db::row::{decode_row, row_item, row_size};
 use crate::db::schema::{key_value, Schema};
 use crate::db::{catalog, Db, Table};
 use crate::expr::ast::{Condition, Operand, Path, PathElement};
 use crate::expr::{self, legacy, Bindings, DocPath, ExpressionKind, PathStep, Placeholders};
-use crate::model::{validate_value, Item};
+use crate::model::{validate_value, write_item_json, Item};
 
 use super::items::{check_attributes_to_get, consumed, RETURN_CAPACITY};
 
@@ -94,6 +94,8 @@ struct Plan<'a> {
     projection: Option<Vec<DocPath>>,
     count_only: bool,
     limit: Option<usize>,
+    /// Items are written as DynamoDB JSON (the server's answer) instead of collected.
+    wire: bool,
 }
 
 impl<'a> ReadParams<'a> {
@@ -199,7 +201,7 @@ impl<'a> ReadParams<'a> {
             projection = Some(names.iter().map(|n| vec![PathStep::Name(n.clone())]).collect());
         }
         let limit = self.limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX));
-        Ok(Plan { filter, projection, count_only, limit })
+        Ok(Plan { filter, projection, count_only, limit, wire: false })
     }
 
     /// The legacy parameters present, and the expression parameters present, for the mixing
@@ -290,6 +292,28 @@ impl Db {
     /// `ResourceNotFoundException` for a missing table, `InternalServerError` for a storage
     /// failure.
     pub fn query(&self, input: QueryInput) -> Result<QueryOutput, DbError> {
+        self.query_page(&input, false).map(|(output, _)| output)
+    }
+
+    /// Query, answered as the JSON body DynamoDB sends: the same bytes as serializing
+    /// [`Db::query`]'s output, written straight from the stored items without building them
+    /// (what `basalt-server` answers with).
+    ///
+    /// # Errors
+    /// As [`Db::query`].
+    pub fn query_json(&self, input: QueryInput) -> Result<Vec<u8>, DbError> {
+        self.query_page(&input, true).and_then(|(output, items)| wire_body(&output, items))
+    }
+
+    /// Scan, answered as the JSON body DynamoDB sends (see [`Db::query_json`]).
+    ///
+    /// # Errors
+    /// As [`Db::scan`].
+    pub fn scan_json(&self, input: ScanInput) -> Result<Vec<u8>, DbError> {
+        self.scan_page(&input, true).and_then(|(output, items)| wire_body(&output, items))
+    }
+
+    fn query_page(&self, input: &QueryInput, wire: bool) -> Result<Page, DbError> {
         let params = ReadParams {
             operation: Operation::Query,
             table_name: input.table_name.as_ref(),
@@ -329,9 +353,10 @@ impl Db {
         let names = params.names.unwrap_or(&NO_NAMES);
         let values = params.values.unwrap_or(&NO_VALUES);
         let mut placeholders = Placeholders::new(names, values);
-        let key_condition = self.key_condition(&input, &mut placeholders)?;
+        let key_condition = self.key_condition(input, &mut placeholders)?;
         let terms = key_terms(&key_condition.condition, key_condition.bindings())?;
-        let plan = params.plan(self, &mut placeholders, count_only)?;
+        let mut plan = params.plan(self, &mut placeholders, count_only)?;
+        plan.wire = wire;
         placeholders.finish()?;
         let table = params.table(self)?;
         let key_query = match_schema(&terms, &table.schema)?;
@@ -376,6 +401,10 @@ impl Db {
     /// # Errors
     /// As [`Db::query`].
     pub fn scan(&self, input: ScanInput) -> Result<QueryOutput, DbError> {
+        self.scan_page(&input, false).map(|(output, _)| output)
+    }
+
+    fn scan_page(&self, input: &ScanInput, wire: bool) -> Result<Page, DbError> {
         let params = ReadParams {
             operation: Operation::Scan,
             table_name: input.table_name.as_ref(),
@@ -406,7 +435,8 @@ impl Db {
         let names = params.names.unwrap_or(&NO_NAMES);
         let values = params.values.unwrap_or(&NO_VALUES);
         let mut placeholders = Placeholders::new(names, values);
-        let plan = params.plan(self, &mut placeholders, count_only)?;
+        let mut plan = params.plan(self, &mut placeholders, count_only)?;
+        plan.wire = wire;
         placeholders.finish()?;
         let table = params.table(self)?;
         let range = scan_range(&table, segment, params.exclusive_start_key)?;
@@ -421,7 +451,7 @@ impl Db {
         plan: &Plan<'_>,
         range: KeyRange,
         forward: bool,
-    ) -> Result<QueryOutput, DbError> {
+    ) -> Result<Page, DbError> {
         let snapshot: Snapshot = self.inner.core.snapshot();
         let bounds = (as_slice(&range.0), as_slice(&range.1));
         let rows: Box<dyn Iterator<Item = _>> = if is_empty(&range) {
@@ -431,32 +461,31 @@ impl Db {
         } else {
             Box::new(snapshot.range_rev(bounds))
         };
-        let mut page = Page::default();
+        let mut page = Collected::default();
         let mut last: Option<Item> = None;
         for entry in rows {
             let (_, row) = entry?;
-            let item = decode_row(&row)?;
             page.scanned += 1;
             page.bytes += row_size(&row)?;
-            let passes = match &plan.filter {
-                Some(filter) => {
-                    let kind = ExpressionKind::Filter;
-                    expr::evaluate(&filter.condition, &item, filter.bindings(), kind)?
-                }
-                None => true,
-            };
             let full =
                 plan.limit.is_some_and(|l| page.scanned >= l) || page.bytes >= PAGE_BYTES_MAX;
-            if full {
-                last = Some(table.schema.key_item(&item));
+            // The JSON answer of an unfiltered, unprojected page is written from the row.
+            let raw = plan.wire && plan.filter.is_none() && plan.projection.is_none();
+            let item = if raw && !full { None } else { Some(decode_row(&row)?) };
+            if let (true, Some(item)) = (full, &item) {
+                last = Some(table.schema.key_item(item));
             }
+            let passes = match (&plan.filter, &item) {
+                (Some(filter), Some(item)) => {
+                    let kind = ExpressionKind::Filter;
+                    expr::evaluate(&filter.condition, item, filter.bindings(), kind)?
+                }
+                _ => true,
+            };
             if passes {
                 page.count += 1;
                 if !plan.count_only {
-                    page.items.push(match &plan.projection {
-                        Some(paths) => expr::project(&item, paths),
-                        None => item,
-                    });
+                    page.add(plan, &row, item)?;
                 }
             }
             if full {
@@ -466,22 +495,70 @@ impl Db {
         let units = query_units(page.bytes, params.consistent_read);
         let name = params.table_name.map_or("", String::as_str);
         let mode = params.return_consumed_capacity.map(String::as_str);
-        Ok(QueryOutput {
-            items: (!plan.count_only).then_some(page.items),
+        let output = QueryOutput {
+            items: (!plan.count_only && !plan.wire).then_some(page.items),
             count: page.count,
             scanned_count: page.scanned as i64,
             last_evaluated_key: last,
             consumed_capacity: consumed(name, mode, units),
-        })
+        };
+        Ok((output, (!plan.count_only && plan.wire).then_some(page.json)))
     }
 }
 
+/// A page's answer, and, for the wire, its items as JSON (comma-separated, without brackets).
+type Page = (QueryOutput, Option<Vec<u8>>);
+
+/// What a page has read so far.
 #[derive(Default)]
-struct Page {
+struct Collected {
     items: Vec<Item>,
+    json: Vec<u8>,
     count: i64,
     scanned: usize,
     bytes: usize,
+}
+
+impl Collected {
+    /// Adds a returned item: `row` as stored, `item` decoded when it had to be.
+    fn add(&mut self, plan: &Plan<'_>, row: &[u8], item: Option<Item>) -> Result<(), DbError> {
+        let item = match (item, plan.wire) {
+            (Some(item), _) => match &plan.projection {
+                Some(paths) => Some(expr::project(&item, paths)),
+                None => Some(item),
+            },
+            (None, _) => None,
+        };
+        if !plan.wire {
+            self.items.push(item.map_or_else(|| decode_row(row), Ok)?);
+            return Ok(());
+        }
+        if !self.json.is_empty() {
+            self.json.push(b',');
+        }
+        match item {
+            Some(item) => serde_json::to_writer(&mut self.json, &item)
+                .map_err(|e| DbError::Internal(format!("Internal server error: {e}"))),
+            None => write_item_json(row_item(row)?, &mut self.json)
+                .map_err(|e| DbError::Internal(format!("Internal server error: {e}"))),
+        }
+    }
+}
+
+/// The JSON body of a Query or Scan answer: `output` (without items) serialized, with the
+/// items' JSON as its `Items` member first, where serializing a [`QueryOutput`] puts it.
+fn wire_body(output: &QueryOutput, items: Option<Vec<u8>>) -> Result<Vec<u8>, DbError> {
+    let rest = serde_json::to_vec(output)
+        .map_err(|e| DbError::Internal(format!("Internal server error: {e}")))?;
+    let Some(items) = items else { return Ok(rest) };
+    // `rest` is an object that starts with `{"Count":` (Count is always present).
+    let members = rest.get(1..).unwrap_or_default();
+    let mut body = Vec::with_capacity(items.len() + rest.len() + 12);
+    body.extend_from_slice(b"{\"Items\":[");
+    body.extend_from_slice(&items);
+    body.extend_from_slice(b"],");
+    body.extend_from_slice(members);
+    Ok(body)
 }
 
 /// Whether a range holds no key at all (a start key at or past its end).

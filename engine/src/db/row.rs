@@ -22,6 +22,12 @@ pub(crate) fn row_size(row: &[u8]) -> Result<usize, DbError> {
     Ok(u32::from_le_bytes(*size) as usize)
 }
 
+/// The item encoding in a row.
+pub(crate) fn row_item(row: &[u8]) -> Result<&[u8], DbError> {
+    let (_, encoded) = row.split_first_chunk::<SIZE_BYTES>().ok_or_else(corrupt)?;
+    Ok(encoded)
+}
+
 /// The item stored in a row.
 pub(crate) fn decode_row(row: &[u8]) -> Result<Item, DbError> {
     let (_, encoded) = row.split_first_chunk::<SIZE_BYTES>().ok_or_else(corrupt)?;

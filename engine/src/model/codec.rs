@@ -267,10 +267,18 @@ impl<'a> Reader<'a> {
 /// # Panics
 /// If an accepted decoding does not re-encode to its input.
 pub fn decode_arbitrary(bytes: &[u8]) {
-    if let Ok(item) = decode_item(bytes) {
-        let mut again = Vec::new();
-        encode_item(&item, &mut again);
-        assert_eq!(again, bytes, "an accepted item encoding re-encodes to itself");
+    let mut json = Vec::new();
+    let written = write_item_json(bytes, &mut json);
+    match decode_item(bytes) {
+        Ok(item) => {
+            let mut again = Vec::new();
+            encode_item(&item, &mut again);
+            assert_eq!(again, bytes, "an accepted item encoding re-encodes to itself");
+            let expected = serde_json::to_vec(&item).expect("an item serializes");
+            assert_eq!(written, Ok(()), "the JSON writer accepts what the decoder accepts");
+            assert_eq!(json, expected, "the JSON writer writes what serializing the item writes");
+        }
+        Err(_) => assert!(written.is_err(), "the JSON writer refuses what the decoder refuses"),
     }
 }
 
@@ -290,7 +298,12 @@ pub fn fuzz_item_decode(bytes: &[u8]) {
     let mut stored = Vec::new();
     encode_item(&item, &mut stored);
     assert_eq!(decode_item(&stored).as_ref(), Ok(&item), "storage round trip");
+    decode_arbitrary(&stored);
 }
+
+mod json;
+
+pub use json::write_item_json;
 
 #[cfg(test)]
 mod tests;

@@ -14,7 +14,7 @@ mod serde_item;
 mod size;
 mod value;
 
-pub use codec::{decode_item, encode_item, fuzz_item_decode, CodecError};
+pub use codec::{decode_item, encode_item, fuzz_item_decode, write_item_json, CodecError};
 pub use key::{
     begins_with_range, decode_item_key, item_key, partition_hash, partition_prefix,
     partition_range, sort_bound, sort_bound_after, sort_range, KeyError, KeyType, KeyValue,

@@ -163,3 +163,16 @@ fn json_items_survive_both_encodings() {
     fuzz_item_decode(br#"{"a": {"NS": []}}"#);
     fuzz_item_decode(b"{not json");
 }
+
+#[test]
+fn json_straight_from_the_encoding_is_the_items_json() {
+    let item = sample();
+    let mut json = Vec::new();
+    super::write_item_json(&encoded(&item), &mut json).expect("a valid encoding");
+    let expected = serde_json::to_string(&item).expect("an item serializes");
+    assert_eq!(String::from_utf8(json).expect("JSON is UTF-8"), expected);
+    // Damage is refused, not written as something else.
+    let mut bytes = encoded(&item);
+    bytes.push(0);
+    assert!(super::write_item_json(&bytes, &mut Vec::new()).is_err());
+}
