@@ -24,6 +24,28 @@ const RETURN_METRICS: &[&str] = &["SIZE", "NONE"];
 const CONDITIONAL_OPERATORS: &[&str] = &["OR", "AND"];
 const RETURN_ON_FAILURE: &[&str] = &["ALL_OLD", "NONE"];
 
+/// The [`WriteParams`] of a PutItemInput, DeleteItemInput or UpdateItemInput (the members
+/// have the same names in all three).
+macro_rules! write_params {
+    ($input:expr) => {
+        WriteParams {
+            table_name: $input.table_name.as_ref(),
+            return_values: $input.return_values.as_ref(),
+            return_consumed_capacity: $input.return_consumed_capacity.as_ref(),
+            return_item_collection_metrics: $input.return_item_collection_metrics.as_ref(),
+            return_values_on_condition_check_failure: $input
+                .return_values_on_condition_check_failure
+                .as_ref(),
+            conditional_operator: $input.conditional_operator.as_ref(),
+            condition_expression: $input.condition_expression.as_ref(),
+            expected: $input.expected.as_ref(),
+            names: $input.expression_attribute_names.as_ref(),
+            values: $input.expression_attribute_values.as_ref(),
+        }
+    };
+}
+pub(crate) use write_params;
+
 /// The members PutItem, DeleteItem and UpdateItem share, for their common checks.
 pub(crate) struct WriteParams<'a> {
     pub(crate) table_name: Option<&'a String>,
@@ -163,20 +185,7 @@ impl Db {
     /// `ResourceNotFoundException` for a missing table, `InternalServerError` for a storage
     /// failure.
     pub fn put_item(&self, input: PutItemInput) -> Result<WriteItemOutput, DbError> {
-        let params = WriteParams {
-            table_name: input.table_name.as_ref(),
-            return_values: input.return_values.as_ref(),
-            return_consumed_capacity: input.return_consumed_capacity.as_ref(),
-            return_item_collection_metrics: input.return_item_collection_metrics.as_ref(),
-            return_values_on_condition_check_failure: input
-                .return_values_on_condition_check_failure
-                .as_ref(),
-            conditional_operator: input.conditional_operator.as_ref(),
-            condition_expression: input.condition_expression.as_ref(),
-            expected: input.expected.as_ref(),
-            names: input.expression_attribute_names.as_ref(),
-            values: input.expression_attribute_values.as_ref(),
-        };
+        let params = write_params!(input);
         params.check(input.item.as_ref(), "item")?;
         let (guard, placeholders) = params.guard(&self.inner.exprs, &[], &[])?;
         placeholders.finish()?;
@@ -276,20 +285,7 @@ impl Db {
     /// # Errors
     /// As [`Db::put_item`].
     pub fn delete_item(&self, input: DeleteItemInput) -> Result<WriteItemOutput, DbError> {
-        let params = WriteParams {
-            table_name: input.table_name.as_ref(),
-            return_values: input.return_values.as_ref(),
-            return_consumed_capacity: input.return_consumed_capacity.as_ref(),
-            return_item_collection_metrics: input.return_item_collection_metrics.as_ref(),
-            return_values_on_condition_check_failure: input
-                .return_values_on_condition_check_failure
-                .as_ref(),
-            conditional_operator: input.conditional_operator.as_ref(),
-            condition_expression: input.condition_expression.as_ref(),
-            expected: input.expected.as_ref(),
-            names: input.expression_attribute_names.as_ref(),
-            values: input.expression_attribute_values.as_ref(),
-        };
+        let params = write_params!(input);
         params.check(input.key.as_ref(), "key")?;
         let (guard, placeholders) = params.guard(&self.inner.exprs, &[], &[])?;
         placeholders.finish()?;

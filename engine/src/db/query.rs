@@ -41,6 +41,30 @@ const CONDITIONAL_OPERATORS: &[&str] = &["OR", "AND"];
 /// DynamoDB's bound on `TotalSegments`.
 const TOTAL_SEGMENTS_MAX: i64 = 1_000_000;
 
+/// The [`ReadParams`] of a QueryInput or ScanInput (the shared members have the same names;
+/// `filter` names the legacy filter member).
+macro_rules! read_params {
+    ($input:expr, $operation:expr, $filter:ident) => {
+        ReadParams {
+            operation: $operation,
+            table_name: $input.table_name.as_ref(),
+            index_name: $input.index_name.as_ref(),
+            select: $input.select.as_ref(),
+            limit: $input.limit,
+            consistent_read: $input.consistent_read.unwrap_or(false),
+            exclusive_start_key: $input.exclusive_start_key.as_ref(),
+            return_consumed_capacity: $input.return_consumed_capacity.as_ref(),
+            attributes_to_get: $input.attributes_to_get.as_ref(),
+            conditional_operator: $input.conditional_operator.as_ref(),
+            filter_expression: $input.filter_expression.as_ref(),
+            projection_expression: $input.projection_expression.as_ref(),
+            legacy_filter: $input.$filter.as_ref(),
+            names: $input.expression_attribute_names.as_ref(),
+            values: $input.expression_attribute_values.as_ref(),
+        }
+    };
+}
+
 /// The members Query and Scan share.
 struct ReadParams<'a> {
     operation: Operation,
@@ -314,23 +338,7 @@ impl Db {
     }
 
     fn query_page(&self, input: &QueryInput, wire: bool) -> Result<Page, DbError> {
-        let params = ReadParams {
-            operation: Operation::Query,
-            table_name: input.table_name.as_ref(),
-            index_name: input.index_name.as_ref(),
-            select: input.select.as_ref(),
-            limit: input.limit,
-            consistent_read: input.consistent_read.unwrap_or(false),
-            exclusive_start_key: input.exclusive_start_key.as_ref(),
-            return_consumed_capacity: input.return_consumed_capacity.as_ref(),
-            attributes_to_get: input.attributes_to_get.as_ref(),
-            conditional_operator: input.conditional_operator.as_ref(),
-            filter_expression: input.filter_expression.as_ref(),
-            projection_expression: input.projection_expression.as_ref(),
-            legacy_filter: input.query_filter.as_ref(),
-            names: input.expression_attribute_names.as_ref(),
-            values: input.expression_attribute_values.as_ref(),
-        };
+        let params = read_params!(input, Operation::Query, query_filter);
         let mut c = Constraints::new();
         params.constraints(&mut c);
         c.finish()?;
@@ -405,23 +413,7 @@ impl Db {
     }
 
     fn scan_page(&self, input: &ScanInput, wire: bool) -> Result<Page, DbError> {
-        let params = ReadParams {
-            operation: Operation::Scan,
-            table_name: input.table_name.as_ref(),
-            index_name: input.index_name.as_ref(),
-            select: input.select.as_ref(),
-            limit: input.limit,
-            consistent_read: input.consistent_read.unwrap_or(false),
-            exclusive_start_key: input.exclusive_start_key.as_ref(),
-            return_consumed_capacity: input.return_consumed_capacity.as_ref(),
-            attributes_to_get: input.attributes_to_get.as_ref(),
-            conditional_operator: input.conditional_operator.as_ref(),
-            filter_expression: input.filter_expression.as_ref(),
-            projection_expression: input.projection_expression.as_ref(),
-            legacy_filter: input.scan_filter.as_ref(),
-            names: input.expression_attribute_names.as_ref(),
-            values: input.expression_attribute_values.as_ref(),
-        };
+        let params = read_params!(input, Operation::Scan, scan_filter);
         let mut c = Constraints::new();
         params.constraints(&mut c);
         check_segment_constraints(&mut c, input.segment, input.total_segments);

@@ -1,6 +1,7 @@
 //! A table's key schema, and the checks DynamoDB makes of the key attributes of items and keys.
 
 use crate::api::DbError;
+use crate::expr::type_name;
 use crate::model::{item_key, AttributeValue, Item, KeyType, KeyValue};
 
 /// DynamoDB's limit on a partition key value, in bytes.
@@ -20,22 +21,6 @@ pub(crate) struct KeyAttribute {
 pub(crate) struct Schema {
     pub(crate) partition: KeyAttribute,
     pub(crate) sort: Option<KeyAttribute>,
-}
-
-/// The wire name of a value's type (`S`, `N`, `SS`, …), for messages.
-pub(crate) fn type_name(value: &AttributeValue) -> &'static str {
-    match value {
-        AttributeValue::S(_) => "S",
-        AttributeValue::N(_) => "N",
-        AttributeValue::B(_) => "B",
-        AttributeValue::Bool(_) => "BOOL",
-        AttributeValue::Null => "NULL",
-        AttributeValue::L(_) => "L",
-        AttributeValue::M(_) => "M",
-        AttributeValue::Ss(_) => "SS",
-        AttributeValue::Ns(_) => "NS",
-        AttributeValue::Bs(_) => "BS",
-    }
 }
 
 /// The wire name of a key type.

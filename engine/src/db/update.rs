@@ -13,7 +13,7 @@ use crate::api::{DbError, UpdateItemInput, WriteItemOutput};
 use crate::core::Bytes;
 use crate::db::exprs::{NO_NAMES, NO_VALUES};
 use crate::db::guard::Guard;
-use crate::db::items::{check_attribute_names, consumed, write_units, WriteParams};
+use crate::db::items::{check_attribute_names, consumed, write_params, write_units, WriteParams};
 use crate::db::row::{decode_row, encode_row, row_size};
 use crate::db::{Db, Table};
 use crate::expr::ast::{UpdateClause, UpdateExpression};
@@ -45,20 +45,7 @@ impl Db {
     /// As [`Db::put_item`]; also a `ValidationException` when the update does not apply to
     /// the item (a type mismatch, a path through a missing map) or makes it too large.
     pub fn update_item(&self, input: UpdateItemInput) -> Result<WriteItemOutput, DbError> {
-        let params = WriteParams {
-            table_name: input.table_name.as_ref(),
-            return_values: input.return_values.as_ref(),
-            return_consumed_capacity: input.return_consumed_capacity.as_ref(),
-            return_item_collection_metrics: input.return_item_collection_metrics.as_ref(),
-            return_values_on_condition_check_failure: input
-                .return_values_on_condition_check_failure
-                .as_ref(),
-            conditional_operator: input.conditional_operator.as_ref(),
-            condition_expression: input.condition_expression.as_ref(),
-            expected: input.expected.as_ref(),
-            names: input.expression_attribute_names.as_ref(),
-            values: input.expression_attribute_values.as_ref(),
-        };
+        let params = write_params!(input);
         params.check(input.key.as_ref(), "key")?;
         let legacy_present = [("AttributeUpdates", input.attribute_updates.is_some())];
         let extra = [("UpdateExpression", input.update_expression.is_some())];
