@@ -122,10 +122,11 @@ pub fn dispatch(db: &Db, target: Option<&str>, body: &[u8]) -> Result<Vec<u8>, F
         "DescribeLimits" => run(body, |Empty {}| Ok(db.describe_limits())),
         "DescribeEndpoints" => run(body, |Empty {}| Ok(db.describe_endpoints())),
         "PutItem" => run(body, |input| db.put_item(input)),
-        "GetItem" => run(body, |input| db.get_item(input)),
+        "GetItem" => run_json(body, |input| db.get_item_json(input)),
         "DeleteItem" => run(body, |input| db.delete_item(input)),
         "UpdateItem" => run(body, |input| db.update_item(input)),
-        // Written straight from the stored items (the same bytes as serializing the output).
+        // GetItem, Query and Scan answers are written straight from the stored items (the same
+        // bytes as serializing the output).
         "Query" => run_json(body, |input| db.query_json(input)),
         "Scan" => run_json(body, |input| db.scan_json(input)),
         other if NOT_BUILT.contains(&other) => Err(Failure::UnknownOperation(format!(

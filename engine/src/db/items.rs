@@ -12,11 +12,11 @@ use crate::core::{Batch, Bytes};
 use crate::db::check::Constraints;
 use crate::db::exprs::{check_maps, ExprCache, NO_NAMES, NO_VALUES};
 use crate::db::guard::{return_old_on_failure, Guard};
-use crate::db::row::{decode_row, encode_row, row_size};
+use crate::db::row::{decode_row, encode_row, row_item, row_size};
 use crate::db::schema::Schema;
 use crate::db::{catalog, Db, Table};
 use crate::expr::{self, legacy, Bindings, DocPath, ExpressionKind, PathStep, Placeholders};
-use crate::model::{check_item_size, validate_value, Item};
+use crate::model::{check_item_size, validate_value, write_item_json, Item};
 
 const RETURN_VALUES: &[&str] = &["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"];
 pub(crate) const RETURN_CAPACITY: &[&str] = &["INDEXES", "TOTAL", "NONE"];
@@ -216,6 +216,42 @@ impl Db {
     /// # Errors
     /// As [`Db::put_item`].
     pub fn get_item(&self, input: GetItemInput) -> Result<GetItemOutput, DbError> {
+        self.get_item_page(&input, false).map(|(output, _)| output)
+    }
+
+    /// GetItem, answered as the JSON body DynamoDB sends: the same bytes as serializing
+    /// [`Db::get_item`]'s output, the item written straight from its stored encoding when there
+    /// is no projection (what `basalt-server` answers with).
+    ///
+    /// # Errors
+    /// As [`Db::get_item`].
+    pub fn get_item_json(&self, input: GetItemInput) -> Result<Vec<u8>, DbError> {
+        let (output, item) = self.get_item_page(&input, true)?;
+        let internal =
+            |e: &dyn std::fmt::Display| DbError::Internal(format!("Internal server error: {e}"));
+        let rest = serde_json::to_vec(&output).map_err(|e| internal(&e))?;
+        let Some(item) = item else { return Ok(rest) };
+        // `rest` is `{}` or `{"ConsumedCapacity":…}`; `Item` comes first, as serde writes it.
+        let mut body = Vec::with_capacity(item.len() + rest.len() + 10);
+        body.extend_from_slice(b"{\"Item\":");
+        write_item_json(row_item(&item)?, &mut body).map_err(|e| internal(&e))?;
+        match rest.get(1..).filter(|members| members.len() > 1) {
+            Some(members) => {
+                body.push(b',');
+                body.extend_from_slice(members);
+            }
+            None => body.push(b'}'),
+        }
+        Ok(body)
+    }
+
+    /// GetItem's work; with `wire` and no projection, the stored row is handed back instead of
+    /// the decoded item.
+    fn get_item_page(
+        &self,
+        input: &GetItemInput,
+        wire: bool,
+    ) -> Result<(GetItemOutput, Option<Bytes>), DbError> {
         let mut c = Constraints::new();
         c.one_of(
             input.return_consumed_capacity.as_ref(),
@@ -243,14 +279,17 @@ impl Db {
         let key = catalog::item_storage_key(table.record.space, &table.schema.key_of_key(key)?);
         let row = self.inner.core.get(&key)?;
         let size = row.as_deref().map(row_size).transpose()?;
+        let units = read_units(size.unwrap_or(0), input.consistent_read.unwrap_or(false));
+        let consumed_capacity = consumed(name, input.return_consumed_capacity.as_deref(), units);
+        if wire && projection.is_none() {
+            return Ok((GetItemOutput { item: None, consumed_capacity }, row));
+        }
         let item = row.as_deref().map(decode_row).transpose()?;
         let item = item.map(|item| match &projection {
             Some(paths) => expr::project(&item, paths),
             None => item,
         });
-        let units = read_units(size.unwrap_or(0), input.consistent_read.unwrap_or(false));
-        let mode = input.return_consumed_capacity.as_deref();
-        Ok(GetItemOutput { item, consumed_capacity: consumed(name, mode, units) })
+        Ok((GetItemOutput { item, consumed_capacity }, None))
     }
 
     /// The projection of a read (GetItem, and BatchGetItem's per-table requests): a
