@@ -17,21 +17,22 @@
 //! Run: `cargo bench -p basalt --bench db`.
 #![expect(missing_docs, reason = "criterion_group! generates undocumented public functions")]
 
+mod common;
+
+use common::{open, TABLE};
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use basalt::api::{
-    AttributeDefinition, CreateTableInput, GetItemInput, KeySchemaElement, PutItemInput,
-};
-use basalt::core::{Durability, Options};
+use basalt::api::{GetItemInput, PutItemInput};
+use basalt::core::Durability;
+use basalt::item;
 use basalt::model::{item_size_bytes, AttributeValue, Item, Number};
-use basalt::{item, Db, DbOptions};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-const TABLE: &str = "Bench";
 /// The size of each item's `blob` attribute, chosen so that items are about 1000 bytes.
 const BLOB_BYTES: usize = 777;
 /// Items preloaded for the `GetItem` benchmarks.
@@ -72,27 +73,6 @@ fn put_input(i: u64) -> PutItemInput {
 
 fn get_input(i: u64) -> GetItemInput {
     GetItemInput { table_name: Some(TABLE.into()), key: Some(key(i)), ..Default::default() }
-}
-
-/// Opens a new database in `dir` with the given durability and creates the table.
-fn open(dir: &std::path::Path, durability: Durability) -> Db {
-    let options =
-        DbOptions { core: Options { durability, ..Options::default() }, ..DbOptions::default() };
-    let db = Db::open_with(dir, options).expect("open");
-    if db.list_tables(Default::default()).expect("list").table_names.is_empty() {
-        db.create_table(CreateTableInput {
-            table_name: Some(TABLE.into()),
-            key_schema: Some(vec![KeySchemaElement::hash("pk"), KeySchemaElement::range("sk")]),
-            attribute_definitions: Some(vec![
-                AttributeDefinition::new("pk", "S"),
-                AttributeDefinition::new("sk", "N"),
-            ]),
-            billing_mode: Some("PAY_PER_REQUEST".into()),
-            ..Default::default()
-        })
-        .expect("create table");
-    }
-    db
 }
 
 /// Runs `iters` operations split over `threads` threads and returns the elapsed time. Each

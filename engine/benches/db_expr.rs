@@ -15,41 +15,20 @@
 //! Run: `cargo bench -p basalt --bench db_expr`.
 #![expect(missing_docs, reason = "criterion_group! generates undocumented public functions")]
 
+mod common;
+
+use common::{open, TABLE};
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use basalt::api::{
-    AttributeDefinition, CreateTableInput, KeySchemaElement, PutItemInput, QueryInput, ScanInput,
-    UpdateItemInput,
-};
-use basalt::core::{Durability, Options};
+use basalt::api::{PutItemInput, QueryInput, ScanInput, UpdateItemInput};
+use basalt::core::Durability;
 use basalt::model::{AttributeValue, Item};
-use basalt::{item, Db, DbOptions};
+use basalt::{item, Db};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-
-const TABLE: &str = "Bench";
-
-fn open(dir: &std::path::Path, durability: Durability) -> Db {
-    let options =
-        DbOptions { core: Options { durability, ..Options::default() }, ..DbOptions::default() };
-    let db = Db::open_with(dir, options).expect("open");
-    if db.list_tables(Default::default()).expect("list").table_names.is_empty() {
-        db.create_table(CreateTableInput {
-            table_name: Some(TABLE.into()),
-            key_schema: Some(vec![KeySchemaElement::hash("pk"), KeySchemaElement::range("sk")]),
-            attribute_definitions: Some(vec![
-                AttributeDefinition::new("pk", "S"),
-                AttributeDefinition::new("sk", "N"),
-            ]),
-            billing_mode: Some("PAY_PER_REQUEST".into()),
-            ..Default::default()
-        })
-        .expect("create table");
-    }
-    db
-}
 
 /// An item of partition `p`, sort key `s`, with a blob of `blob` bytes.
 fn item(p: u64, s: u64, blob: usize) -> Item {

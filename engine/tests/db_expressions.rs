@@ -127,9 +127,7 @@ fn placeholder_accounting_and_mixing() {
     let base = json!({"TableName": "Hash", "Item": {"id": {"S": "a"}}});
     let with = |extra: Value| {
         let mut request = base.clone();
-        for (k, v) in extra.as_object().unwrap() {
-            request[k] = v.clone();
-        }
+        merge(&mut request, &extra);
         db.put_item(req(request))
     };
     assert_validation(
@@ -282,8 +280,15 @@ fn query(db: &Db, extra: Value) -> Result<QueryOutput, DbError> {
         "TableName": "Tab", "KeyConditionExpression": "pk = :p",
         "ExpressionAttributeValues": {":p": {"S": "a"}}
     });
+    merge(&mut request, &extra);
+    db.query(req(request))
+}
+
+/// Sets `extra`'s members in `request`, adding to its `ExpressionAttributeValues` when it has
+/// some.
+fn merge(request: &mut Value, extra: &Value) {
     for (k, v) in extra.as_object().unwrap() {
-        if k == "ExpressionAttributeValues" {
+        if k == "ExpressionAttributeValues" && request[k].is_object() {
             for (name, value) in v.as_object().unwrap() {
                 request[k][name] = value.clone();
             }
@@ -291,7 +296,6 @@ fn query(db: &Db, extra: Value) -> Result<QueryOutput, DbError> {
             request[k] = v.clone();
         }
     }
-    db.query(req(request))
 }
 
 #[test]
@@ -420,9 +424,7 @@ fn scan_all(db: &Db, extra: Value) -> (Vec<Item>, usize) {
     let mut start: Option<Item> = None;
     loop {
         let mut request = json!({"TableName": "Tab"});
-        for (k, v) in extra.as_object().unwrap() {
-            request[k] = v.clone();
-        }
+        merge(&mut request, &extra);
         if let Some(start) = &start {
             request["ExclusiveStartKey"] = serde_json::to_value(start).unwrap();
         }
@@ -564,15 +566,7 @@ fn the_wire_answer_is_the_serialized_answer() {
             "TableName": "Tab", "KeyConditionExpression": "pk = :p",
             "ExpressionAttributeValues": {":p": {"S": "a"}}
         });
-        for (k, v) in extra.as_object().unwrap() {
-            if k == "ExpressionAttributeValues" {
-                for (name, value) in v.as_object().unwrap() {
-                    request[k][name] = value.clone();
-                }
-            } else {
-                request[k] = v.clone();
-            }
-        }
+        merge(&mut request, &extra);
         let decoded = serde_json::to_vec(&db.query(req(request.clone())).unwrap()).unwrap();
         let wire = db.query_json(req(request.clone())).unwrap();
         assert_eq!(
@@ -588,9 +582,7 @@ fn the_wire_answer_is_the_serialized_answer() {
         json!({"Select": "COUNT"}),
     ] {
         let mut request = json!({"TableName": "Tab"});
-        for (k, v) in extra.as_object().unwrap() {
-            request[k] = v.clone();
-        }
+        merge(&mut request, &extra);
         let decoded = serde_json::to_vec(&db.scan(req(request.clone())).unwrap()).unwrap();
         let wire = db.scan_json(req(request.clone())).unwrap();
         assert_eq!(

@@ -55,9 +55,10 @@ impl Db {
         let bindings = Bindings::new(&changes.names, &changes.values);
         // Everything but the key attributes is checked before the table is looked up, as
         // DynamoDB does; the key attributes once the table is known.
-        if let Some(update) = &changes.update {
-            expr::check_update(update, bindings, &[])?;
-        }
+        let targets: Vec<DocPath> = match &changes.update {
+            Some(update) => expr::check_update(update, bindings, &[])?,
+            None => Vec::new(),
+        };
         let returned = returned(params.return_values)?;
         let (Some(name), Some(key)) = (params.table_name, input.key.as_ref()) else {
             unreachable!("required members were checked")
@@ -65,22 +66,17 @@ impl Db {
         let table = self.inner.table(name)?;
         let key_names: Vec<&str> =
             table.schema.attributes().map(|(attribute, _)| attribute.name.as_str()).collect();
-        let targets: Vec<DocPath> = match &changes.update {
-            Some(update) => expr::check_update(update, bindings, &key_names)?,
-            None => Vec::new(),
-        };
-        // The key must name the item exactly, as for GetItem.
-        table.schema.key_of_key(key)?;
+        expr::check_update_keys(&targets, &key_names)?;
         let (old, new_item, size) =
             self.apply(&table, key, &guard, changes.update.as_deref(), bindings)?;
         let old_size = old.as_deref().map(row_size).transpose()?;
         table.stats.add(i64::from(old_size.is_none()), size as i64 - old_size.unwrap_or(0) as i64);
-        let old_item = old.as_deref().map(decode_row).transpose()?;
+        let old_item = || old.as_deref().map(decode_row).transpose();
         let attributes = match returned {
             Returned::None => None,
-            Returned::AllOld => old_item,
+            Returned::AllOld => old_item()?,
             Returned::AllNew => Some(new_item),
-            Returned::UpdatedOld => old_item.map(|old| expr::project(&old, &targets)),
+            Returned::UpdatedOld => old_item()?.map(|old| expr::project(&old, &targets)),
             Returned::UpdatedNew => Some(expr::project(&new_item, &targets)),
         };
         // DynamoDB leaves out an empty map of returned attributes.

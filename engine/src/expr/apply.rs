@@ -91,7 +91,7 @@ pub fn check_update(
             check_function_operands(&set.value, bindings)?;
         }
     }
-    check_keys(&targets, key_attributes)?;
+    check_update_keys(&targets, key_attributes)?;
     Ok(targets)
 }
 
@@ -249,10 +249,14 @@ fn check_function_operands(operand: &Operand, bindings: Bindings<'_>) -> Result<
     Ok(())
 }
 
-/// Refuses a write or removal of a key attribute, naming the first of `key_attributes` (the
-/// partition key before the sort key) that some path starts with, as dynalite's
-/// `validateUpdates` does.
-fn check_keys(targets: &[DocPath], key_attributes: &[&str]) -> Result<(), EvalError> {
+/// Refuses an update whose `targets` (as [`check_update`] returns them) write or remove one of
+/// `key_attributes`: "One or more parameter values were invalid: Cannot update attribute pk.
+/// This attribute is part of the key". It names the first of `key_attributes` (the partition
+/// key before the sort key) that a target starts with, as dynalite's `validateUpdates` does.
+///
+/// # Errors
+/// [`EvalErrorKind::KeyAttribute`].
+pub fn check_update_keys(targets: &[DocPath], key_attributes: &[&str]) -> Result<(), EvalError> {
     let touched = |key: &&&str| {
         targets.iter().any(|t| matches!(t.first(), Some(PathStep::Name(first)) if first == **key))
     };

@@ -25,12 +25,12 @@
 //! attribute; `IN`, `BETWEEN` and ordering are false for a missing attribute or another type).
 #![deny(clippy::indexing_slicing)]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Display;
 
 use super::ast::{
-    Call, Comparator, Condition, Function, Name, Operand, Path, PathElement, Projection, SetAction,
-    Span, UpdateClause, UpdateExpression, ValueAction, ValueRef,
+    Call, Comparator, Condition, Function, Name, Operand, Path, PathElement, SetAction, Span,
+    UpdateClause, UpdateExpression, ValueAction, ValueRef,
 };
 use super::eval::{ordering, type_name};
 use super::parser::IN_OPERANDS_MAX;
@@ -255,26 +255,6 @@ pub fn attribute_updates(
         }
     }
     Ok(clauses.finish().map(|tree| builder.finish(tree)))
-}
-
-/// Translates `AttributesToGet` into a projection of top-level attributes.
-///
-/// # Errors
-/// An [`EvalErrorKind::LegacyConstraint`] for an empty list, an
-/// [`EvalErrorKind::LegacyParameter`] for a name given twice.
-pub fn attributes_to_get(names: &[String]) -> Result<Projection, EvalError> {
-    if names.is_empty() {
-        let mut constraints = Constraints::default();
-        constraints.fail(Some("[]"), "attributesToGet", "have length greater than or equal to 1");
-        constraints.finish()?;
-    }
-    let mut seen = BTreeSet::new();
-    for name in names {
-        if !seen.insert(name.as_str()) {
-            return Err(invalid(format!("Duplicate value in attribute name: {name}")));
-        }
-    }
-    Ok(Projection { paths: names.iter().map(|n| path(n)).collect(), span: Span::default() })
 }
 
 /// Refuses a request that has both legacy parameters (`non_expression`: the names of those

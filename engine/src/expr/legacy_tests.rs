@@ -11,8 +11,7 @@ use serde_json::{json, Value};
 
 use super::ast::{Condition, Operand, UpdateExpression};
 use super::legacy::{
-    attribute_updates, attributes_to_get, check_mixing, expected, filter, key_conditions,
-    FilterParameter, Translated,
+    attribute_updates, check_mixing, expected, filter, key_conditions, FilterParameter, Translated,
 };
 use super::*;
 use crate::api::{AttributeValueUpdate, ExpectedAttributeValue, LegacyCondition};
@@ -629,25 +628,6 @@ fn attribute_update_refusals() {
         text,
         "1 validation error detected: Value 'APPEND' at 'attributeUpdates.a.member.action' \
          failed to satisfy constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]"
-    );
-}
-
-#[test]
-fn attributes_to_get_projection() {
-    let names = ["a".to_owned(), "select".to_owned(), "x.y".to_owned()];
-    let projection = attributes_to_get(&names).expect("projects");
-    assert_eq!(projection.paths.len(), 3);
-    assert!(projection.paths.iter().all(|p| p.elements.len() == 1));
-    assert_eq!(projection.to_sexpr(), "(projection a select x.y)");
-    let (kind, text) = message(attributes_to_get(&["a".to_owned(), "a".to_owned()]));
-    assert_eq!(kind, EvalErrorKind::LegacyParameter);
-    assert_eq!(text, format!("{INVALID}Duplicate value in attribute name: a"));
-    let (kind, text) = message(attributes_to_get(&[]));
-    assert_eq!(kind, EvalErrorKind::LegacyConstraint);
-    assert_eq!(
-        text,
-        "1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy \
-         constraint: Member must have length greater than or equal to 1"
     );
 }
 

@@ -31,7 +31,7 @@ mod reserved;
 mod resolve;
 mod update;
 
-pub use apply::{apply_update, check_update};
+pub use apply::{apply_update, check_update, check_update_keys};
 pub use error::{ErrorKind, ExprError, ExpressionKind};
 pub use eval::{eval_path, evaluate, get_path, ordering, type_name, values_equal, Step};
 pub use fuzz::fuzz_expr_parse;

@@ -793,6 +793,8 @@ fn size_of(value: &AttributeValue) -> Option<i64> {
     Some(size as i64)
 }
 
+/// The reference's own type names, not `basalt::expr::type_name`: an oracle that shared the
+/// engine's would share its mistakes.
 fn type_name(value: &AttributeValue) -> &'static str {
     match value {
         AttributeValue::S(_) => "S",
