@@ -1,5 +1,6 @@
 //! [`DbError`]: every failure of a DynamoDB operation, one variant per DynamoDB exception.
 
+use crate::api::CancellationReason;
 use crate::model::Item;
 
 /// Who is at fault, which decides the HTTP status the server answers with.
@@ -42,6 +43,23 @@ pub enum DbError {
         /// The current item, with `ReturnValuesOnConditionCheckFailure: ALL_OLD`.
         item: Option<Item>,
     },
+    /// `TransactionCanceledException`: an action of a transaction failed, so none was applied;
+    /// one reason per action, in request order.
+    #[error("{message}")]
+    TransactionCanceled {
+        /// "Transaction cancelled, please refer cancellation reasons for specific reasons […]".
+        message: String,
+        /// Per action, `None` or why it failed.
+        reasons: Vec<CancellationReason>,
+    },
+    /// `IdempotentParameterMismatchException`: a `ClientRequestToken` used within 10 minutes
+    /// with a different request.
+    #[error("{0}")]
+    IdempotentParameterMismatch(String),
+    /// `TransactionInProgressException`: a `ClientRequestToken` whose first request is still
+    /// running.
+    #[error("{0}")]
+    TransactionInProgress(String),
     /// `InternalServerError`: the storage engine failed (I/O, corruption); the request may or
     /// may not have taken effect, as DynamoDB says of its own.
     #[error("{0}")]
@@ -63,6 +81,9 @@ impl DbError {
             DbError::ResourceInUse(_) => "ResourceInUseException",
             DbError::LimitExceeded(_) => "LimitExceededException",
             DbError::ConditionalCheckFailed { .. } => "ConditionalCheckFailedException",
+            DbError::TransactionCanceled { .. } => "TransactionCanceledException",
+            DbError::IdempotentParameterMismatch(_) => "IdempotentParameterMismatchException",
+            DbError::TransactionInProgress(_) => "TransactionInProgressException",
             DbError::Internal(_) => "InternalServerError",
         }
     }

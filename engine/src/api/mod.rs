@@ -11,11 +11,13 @@
 //! (`serde_json::Value`) and are refused by [`crate::Db`] with a `ValidationException` that says
 //! so; nothing is silently ignored.
 
+mod batch;
 mod builders;
 mod decode;
 mod error;
 mod types;
 
+pub use batch::*;
 pub use decode::decode_request;
 pub use error::{DbError, ErrorCategory};
 pub use types::*;

@@ -27,6 +27,14 @@ impl Constraints {
         ));
     }
 
+    /// Records that `value` at `member` breaks `constraint`, worded in full (DynamoDB's map
+    /// constraints: "Map value must satisfy constraint: [...]").
+    pub(crate) fn fail_constraint(&mut self, value: &str, member: &str, constraint: &str) {
+        self.failures.push(format!(
+            "Value '{value}' at '{member}' failed to satisfy constraint: {constraint}"
+        ));
+    }
+
     /// A required member: records `Member must not be null` when it is missing.
     pub(crate) fn required<'a, T>(&mut self, value: Option<&'a T>, member: &str) -> Option<&'a T> {
         if value.is_none() {
@@ -72,9 +80,15 @@ impl Constraints {
     /// A table name or ARN as the data plane accepts it: 1–1024 characters; a plain name must
     /// still satisfy the name rules.
     pub(crate) fn table_name_or_arn(&mut self, name: Option<&String>) {
+        self.table_name_or_arn_at(name, "tableName");
+    }
+
+    /// [`Constraints::table_name_or_arn`] for a member at another path (a transaction
+    /// action's `transactItems.1.member.put.tableName`).
+    pub(crate) fn table_name_or_arn_at(&mut self, name: Option<&String>, member: &str) {
         match name {
-            Some(name) if name.starts_with("arn:") => self.length(name, "tableName", 1, 1024),
-            other => self.name(other, "tableName"),
+            Some(name) if name.starts_with("arn:") => self.length(name, member, 1, 1024),
+            other => self.name(other, member),
         }
     }
 

@@ -81,13 +81,7 @@ impl<'a> WriteParams<'a> {
             RETURN_ON_FAILURE,
         );
         c.finish()?;
-        for value in required.into_iter().flat_map(Item::values) {
-            validate_value(value)?;
-        }
-        if let Some(item) = required {
-            check_attribute_names(item)?;
-        }
-        Ok(())
+        check_values(required)
     }
 
     /// The request's condition, parsed (through the cache) and with its placeholders checked.
@@ -383,6 +377,18 @@ impl Db {
     }
 }
 
+/// The attribute values and names of an item or key a write carries, once its member
+/// constraints pass.
+pub(crate) fn check_values(item: Option<&Item>) -> Result<(), DbError> {
+    for value in item.into_iter().flat_map(Item::values) {
+        validate_value(value)?;
+    }
+    if let Some(item) = item {
+        check_attribute_names(item)?;
+    }
+    Ok(())
+}
+
 /// AttributesToGet may not name one attribute twice.
 pub(crate) fn check_attributes_to_get(names: Option<&[String]>) -> Result<(), DbError> {
     let Some(names) = names else { return Ok(()) };
@@ -418,7 +424,7 @@ pub(crate) fn write_units(size: usize) -> f64 {
 
 /// Read capacity units for an item of `size` bytes: one per started 4 KB, at least one; half
 /// for an eventually consistent read.
-fn read_units(size: usize, consistent: bool) -> f64 {
+pub(crate) fn read_units(size: usize, consistent: bool) -> f64 {
     let units = size.div_ceil(4096).max(1) as f64;
     if consistent {
         units

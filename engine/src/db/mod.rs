@@ -7,6 +7,7 @@
 //! the shard's writer lock: the old item (for `ReturnValues`, capacity and the table's item
 //! count) is exactly the one the write replaces.
 
+mod batch;
 mod catalog;
 mod check;
 mod control;
@@ -20,6 +21,8 @@ mod purge;
 mod query;
 mod row;
 mod schema;
+mod tokens;
+mod transact;
 mod update;
 
 use std::collections::BTreeMap;
@@ -112,6 +115,8 @@ pub(crate) struct Inner {
     pub(crate) purge_wake: Condvar,
     /// Parsed expressions, by source text.
     pub(crate) exprs: exprs::ExprCache,
+    /// TransactWriteItems' client request tokens.
+    pub(crate) tokens: Mutex<tokens::Tokens>,
 }
 
 #[derive(Default)]
@@ -200,6 +205,7 @@ impl Db {
             purge: Mutex::new(PurgeState::default()),
             purge_wake: Condvar::new(),
             exprs: exprs::ExprCache::default(),
+            tokens: Mutex::new(tokens::Tokens::default()),
         });
         inner.load_catalog()?;
         let worker = inner.clone();

@@ -31,10 +31,10 @@ enum Returned {
 }
 
 /// An update ready to apply: the tree and the placeholder maps it reads.
-struct Changes<'a> {
-    update: Option<Arc<UpdateExpression>>,
-    names: Cow<'a, BTreeMap<String, String>>,
-    values: Cow<'a, Item>,
+pub(crate) struct Changes<'a> {
+    pub(crate) update: Option<Arc<UpdateExpression>>,
+    pub(crate) names: Cow<'a, BTreeMap<String, String>>,
+    pub(crate) values: Cow<'a, Item>,
 }
 
 impl Db {
@@ -88,7 +88,7 @@ impl Db {
 
     /// The update to apply: `UpdateExpression` (its placeholders recorded in `placeholders`)
     /// or the legacy `AttributeUpdates`, with the maps it reads.
-    fn changes<'a>(
+    pub(crate) fn changes<'a>(
         &self,
         input: &'a UpdateItemInput,
         params: &WriteParams<'a>,
@@ -137,32 +137,7 @@ impl Db {
             table,
             |schema| schema.key_of_key(key),
             |old_row| {
-                let old = old_row.map(decode_row).transpose()?;
-                guard.check(old.as_ref())?;
-                let missing = old.is_none();
-                let mut item = old.unwrap_or_else(|| key.clone());
-                match update {
-                    // On an item that does not exist, DynamoDB ignores every REMOVE (there is
-                    // nothing to remove, even below a missing parent); the bare key item would
-                    // make one below a missing parent an invalid path.
-                    Some(update) if missing && has_remove(update) => {
-                        let mut kept = update.clone();
-                        kept.clauses.retain(|c| !matches!(c, UpdateClause::Remove { .. }));
-                        expr::apply_update(&kept, &mut item, bindings)?;
-                    }
-                    Some(update) => expr::apply_update(update, &mut item, bindings)?,
-                    None => {}
-                }
-                // The update may have nested values deeper than DynamoDB allows or named an
-                // attribute too long: the new item gets PutItem's checks before it is stored.
-                check_attribute_names(&item)?;
-                for value in item.values() {
-                    validate_value(value)?;
-                }
-                let size = check_item_size(&item).map_err(|_| {
-                    DbError::validation("Item size to update has exceeded the maximum allowed size")
-                })?;
-                let row = encode_row(&item, size);
+                let (item, size, row) = updated_row(key, old_row, guard, update, bindings)?;
                 new_item = Some((item, size));
                 Ok(Some(row))
             },
@@ -170,6 +145,50 @@ impl Db {
         let (item, size) = new_item.expect("a successful write decided its row");
         Ok((old, item, size))
     }
+}
+
+/// What UpdateItem (or a transaction's Update) makes of the stored row `old_row` of the item
+/// with key `key`: checks `guard` on the item as it is, applies `update` to it (to the bare key
+/// when there is none) and checks the result as PutItem checks an item. Returns the new item,
+/// its size and its row.
+///
+/// # Errors
+/// `ConditionalCheckFailedException` from the guard; a `ValidationException` when the update
+/// does not apply or makes the item too large; a damaged row.
+pub(crate) fn updated_row(
+    key: &Item,
+    old_row: Option<&[u8]>,
+    guard: &Guard<'_>,
+    update: Option<&UpdateExpression>,
+    bindings: Bindings<'_>,
+) -> Result<(Item, usize, Vec<u8>), DbError> {
+    let old = old_row.map(decode_row).transpose()?;
+    guard.check(old.as_ref())?;
+    let missing = old.is_none();
+    let mut item = old.unwrap_or_else(|| key.clone());
+    match update {
+        // On an item that does not exist, DynamoDB ignores every REMOVE (there is nothing to
+        // remove, even below a missing parent); the bare key item would make one below a
+        // missing parent an invalid path.
+        Some(update) if missing && has_remove(update) => {
+            let mut kept = update.clone();
+            kept.clauses.retain(|c| !matches!(c, UpdateClause::Remove { .. }));
+            expr::apply_update(&kept, &mut item, bindings)?;
+        }
+        Some(update) => expr::apply_update(update, &mut item, bindings)?,
+        None => {}
+    }
+    // The update may have nested values deeper than DynamoDB allows or named an attribute too
+    // long: the new item gets PutItem's checks before it is stored.
+    check_attribute_names(&item)?;
+    for value in item.values() {
+        validate_value(value)?;
+    }
+    let size = check_item_size(&item).map_err(|_| {
+        DbError::validation("Item size to update has exceeded the maximum allowed size")
+    })?;
+    let row = encode_row(&item, size);
+    Ok((item, size, row))
 }
 
 fn has_remove(update: &UpdateExpression) -> bool {

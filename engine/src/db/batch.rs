@@ -1,0 +1,336 @@
+//! BatchGetItem and BatchWriteItem.
+//!
+//! A batch is checked completely before anything is read or written. BatchWriteItem then runs
+//! as one [`Core::write_with`] over every key: one log record, one trip through the group
+//! commit. DynamoDB promises less (each put or delete is atomic, the batch is not), so a batch
+//! that is atomic here breaks nothing; `UnprocessedItems` is always empty, since a valid batch
+//! is applied whole. BatchGetItem reads one snapshot and leaves keys unprocessed only where the
+//! response would pass 16 MB, as DynamoDB does.
+//!
+//! [`Core::write_with`]: crate::core::Core::write_with
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use crate::api::{
+    BatchGetItemInput, BatchGetItemOutput, BatchWriteItemInput, BatchWriteItemOutput,
+    ConsumedCapacity, DbError, KeysAndAttributes, WriteRequest,
+};
+use crate::core::Batch;
+use crate::db::check::Constraints;
+use crate::db::items::{check_values, consumed, read_units, write_units, RETURN_CAPACITY};
+use crate::db::row::{decode_row, encode_row, row_size};
+use crate::db::transact::hold_alive;
+use crate::db::{catalog, Db, Table};
+use crate::expr;
+use crate::model::{check_item_size, Item};
+
+/// DynamoDB's bound on the writes of one BatchWriteItem.
+const WRITES_MAX: usize = 25;
+/// DynamoDB's bound on the keys of one BatchGetItem.
+const READS_MAX: usize = 100;
+/// DynamoDB's bound on a BatchGetItem response; keys past it come back unprocessed.
+const RESPONSE_BYTES_MAX: usize = 16 * 1024 * 1024;
+const RETURN_METRICS: &[&str] = &["SIZE", "NONE"];
+const DUPLICATES: &str = "Provided list of item keys contains duplicates";
+
+/// One checked write of a batch.
+struct Write<'a> {
+    table: Arc<Table>,
+    table_named: &'a str,
+    key: Vec<u8>,
+    /// The row and size of a put; `None` for a delete.
+    put: Option<(Vec<u8>, usize)>,
+}
+
+impl Db {
+    /// BatchWriteItem: up to 25 puts and deletes across tables, without conditions.
+    ///
+    /// # Errors
+    /// `ValidationException` for a request DynamoDB refuses (with its message: more than 25
+    /// writes, one item twice, a key that does not match its table's schema, an item too
+    /// large); `ResourceNotFoundException`; `InternalServerError`. Nothing is written then.
+    pub fn batch_write_item(
+        &self,
+        input: BatchWriteItemInput,
+    ) -> Result<BatchWriteItemOutput, DbError> {
+        check_write_members(&input)?;
+        let request_items = input.request_items.as_ref().expect("required members were checked");
+        let writes = self.prepare_writes(request_items)?;
+        let tables: Vec<&Table> = writes.iter().map(|w| w.table.as_ref()).collect();
+        let _alive = hold_alive(&tables)?;
+        let keys: Vec<&[u8]> = writes.iter().map(|w| w.key.as_slice()).collect();
+        let (_, old_sizes) = self.inner.core.write_with(&keys, |rows| {
+            let mut batch = Batch::new();
+            let mut old_sizes = Vec::with_capacity(writes.len());
+            for (write, row) in writes.iter().zip(rows) {
+                let old = row.as_deref().map(row_size).transpose()?;
+                match &write.put {
+                    Some((row, _)) => {
+                        batch.put(&write.key, row);
+                    }
+                    None if old.is_some() => {
+                        batch.delete(&write.key);
+                    }
+                    None => {}
+                }
+                old_sizes.push(old);
+            }
+            Ok::<_, DbError>((batch, old_sizes))
+        })?;
+        let mut units: Vec<(&str, f64)> = Vec::new();
+        for (write, old) in writes.iter().zip(old_sizes) {
+            let new = write.put.as_ref().map(|(_, size)| *size);
+            let items = i64::from(new.is_some()) - i64::from(old.is_some());
+            write.table.stats.add(items, new.unwrap_or(0) as i64 - old.unwrap_or(0) as i64);
+            add_units(
+                &mut units,
+                write.table_named,
+                write_units(new.unwrap_or(0).max(old.unwrap_or(0))),
+            );
+        }
+        let mode = input.return_consumed_capacity.as_deref();
+        Ok(BatchWriteItemOutput {
+            unprocessed_items: BTreeMap::new(),
+            consumed_capacity: report(&units, mode),
+        })
+    }
+
+    /// Checks every write: values and sizes first, then tables, then keys and duplicates.
+    fn prepare_writes<'a>(
+        &self,
+        request_items: &'a BTreeMap<String, Vec<WriteRequest>>,
+    ) -> Result<Vec<Write<'a>>, DbError> {
+        let requests = || request_items.iter().flat_map(|(t, w)| w.iter().map(move |w| (t, w)));
+        let mut sizes = Vec::new();
+        for (_, request) in requests() {
+            let (item, put) = item_of(request);
+            check_values(Some(item))?;
+            sizes.push(if put {
+                Some(check_item_size(item).map_err(|_| {
+                    DbError::validation("Item size has exceeded the maximum allowed size")
+                })?)
+            } else {
+                None
+            });
+        }
+        let mut tables = BTreeMap::new();
+        for name in request_items.keys() {
+            tables.insert(name, self.inner.table(name)?);
+        }
+        let mut writes = Vec::with_capacity(sizes.len());
+        let mut seen = HashSet::with_capacity(sizes.len());
+        for ((named, request), size) in requests().zip(sizes) {
+            let table = tables[named].clone();
+            let (item, _) = item_of(request);
+            let item_key = match size {
+                Some(_) => table.schema.key_of_item(item)?,
+                None => table.schema.key_of_key(item)?,
+            };
+            let key = catalog::item_storage_key(table.record.space, &item_key);
+            if !seen.insert(key.clone()) {
+                return Err(DbError::validation(DUPLICATES));
+            }
+            let put = size.map(|size| (encode_row(item, size), size));
+            writes.push(Write { table, table_named: named, key, put });
+        }
+        Ok(writes)
+    }
+
+    /// BatchGetItem: up to 100 items across tables, read from one snapshot.
+    ///
+    /// # Errors
+    /// `ValidationException` for a request DynamoDB refuses (more than 100 keys, one key
+    /// twice, a key that does not match its table's schema); `ResourceNotFoundException`;
+    /// `InternalServerError`.
+    pub fn batch_get_item(&self, input: BatchGetItemInput) -> Result<BatchGetItemOutput, DbError> {
+        check_get_members(&input)?;
+        let request_items = input.request_items.as_ref().expect("required members were checked");
+        let mut reads = Vec::new();
+        for (named, request) in request_items {
+            let projection = self.read_projection(
+                request.projection_expression.as_ref(),
+                request.attributes_to_get.as_deref(),
+                request.expression_attribute_names.as_ref(),
+            )?;
+            for key in request.keys.as_deref().unwrap_or_default() {
+                check_values(Some(key))?;
+            }
+            let table = self.inner.table(named)?;
+            let mut seen = HashSet::new();
+            let mut keys = Vec::new();
+            for key in request.keys.as_deref().unwrap_or_default() {
+                let item_key = table.schema.key_of_key(key)?;
+                if !seen.insert(item_key.clone()) {
+                    return Err(DbError::validation(DUPLICATES));
+                }
+                keys.push((key, catalog::item_storage_key(table.record.space, &item_key)));
+            }
+            reads.push((named, request, projection, keys));
+        }
+        let snapshot = self.inner.core.snapshot();
+        let mut output = BatchGetItemOutput::default();
+        let mut units: Vec<(&str, f64)> = Vec::new();
+        let mut bytes = 0usize;
+        for (named, request, projection, keys) in &reads {
+            let consistent = request.consistent_read.unwrap_or(false);
+            let found = output.responses.entry((*named).clone()).or_default();
+            for (key, storage_key) in keys {
+                let row = snapshot.get(storage_key)?;
+                let size = row.as_deref().map(row_size).transpose()?.unwrap_or(0);
+                if bytes + size > RESPONSE_BYTES_MAX {
+                    let unprocessed =
+                        output.unprocessed_keys.entry((*named).clone()).or_insert_with(|| {
+                            KeysAndAttributes { keys: Some(Vec::new()), ..(*request).clone() }
+                        });
+                    unprocessed.keys.get_or_insert_with(Vec::new).push((*key).clone());
+                    continue;
+                }
+                bytes += size;
+                add_units(&mut units, named, read_units(size, consistent));
+                let Some(item) = row.as_deref().map(decode_row).transpose()? else { continue };
+                found.push(match projection {
+                    Some(paths) => expr::project(&item, paths),
+                    None => item,
+                });
+            }
+        }
+        output.consumed_capacity = report(&units, input.return_consumed_capacity.as_deref());
+        Ok(output)
+    }
+}
+
+/// The item of a put or the key of a delete (exactly one is present: checked before), and
+/// whether it is a put.
+fn item_of(request: &WriteRequest) -> (&Item, bool) {
+    match (&request.put_request, &request.delete_request) {
+        (Some(put), _) => (put.item.as_ref().expect("required members were checked"), true),
+        (None, Some(delete)) => {
+            (delete.key.as_ref().expect("required members were checked"), false)
+        }
+        (None, None) => unreachable!("every write request was checked to hold one request"),
+    }
+}
+
+fn add_units<'a>(units: &mut Vec<(&'a str, f64)>, table: &'a str, add: f64) {
+    match units.iter_mut().find(|(name, _)| *name == table) {
+        Some((_, total)) => *total += add,
+        None => units.push((table, add)),
+    }
+}
+
+/// One capacity entry per table, each item rounded separately (DynamoDB: "BatchGetItem /
+/// BatchWriteItem").
+fn report(units: &[(&str, f64)], mode: Option<&str>) -> Option<Vec<ConsumedCapacity>> {
+    let entries: Vec<ConsumedCapacity> =
+        units.iter().filter_map(|(table, units)| consumed(table, mode, *units)).collect();
+    (!entries.is_empty() || matches!(mode, Some("TOTAL" | "INDEXES"))).then_some(entries)
+}
+
+/// How DynamoDB shows a map of tables in its constraint messages.
+fn shown_map<T>(map: &BTreeMap<String, T>) -> String {
+    let entries: Vec<String> = map.keys().map(|name| format!("{name}=[…]")).collect();
+    format!("{{{}}}", entries.join(", "))
+}
+
+/// The constraints on the tables of `requestItems`: at least one, each named validly.
+fn check_tables<T>(c: &mut Constraints, map: Option<&BTreeMap<String, T>>) {
+    let Some(map) = map else {
+        c.fail(None, "requestItems", "not be null");
+        return;
+    };
+    if map.is_empty() {
+        c.fail(Some("{}"), "requestItems", "have length greater than or equal to 1");
+    }
+    let bad_name = |name: &String| {
+        let mut check = Constraints::new();
+        check.table_name_or_arn(Some(name));
+        check.finish().is_err()
+    };
+    if map.keys().any(bad_name) {
+        c.fail_constraint(
+            &shown_map(map),
+            "requestItems",
+            "Map keys must satisfy constraint: [Member must have length less than or equal to \
+             255, Member must have length greater than or equal to 3, Member must satisfy \
+             regular expression pattern: [a-zA-Z0-9_.-]+]",
+        );
+    }
+}
+
+/// BatchWriteItem's member constraints, then its counts.
+fn check_write_members(input: &BatchWriteItemInput) -> Result<(), DbError> {
+    let mut c = Constraints::new();
+    c.one_of(input.return_consumed_capacity.as_ref(), "returnConsumedCapacity", RETURN_CAPACITY);
+    c.one_of(
+        input.return_item_collection_metrics.as_ref(),
+        "returnItemCollectionMetrics",
+        RETURN_METRICS,
+    );
+    let empty = BTreeMap::new();
+    check_tables(&mut c, input.request_items.as_ref());
+    let map = input.request_items.as_ref().unwrap_or(&empty);
+    if map.values().any(|writes| writes.is_empty() || writes.len() > WRITES_MAX) {
+        c.fail_constraint(
+            &shown_map(map),
+            "requestItems",
+            "Map value must satisfy constraint: [Member must have length less than or equal \
+             to 25, Member must have length greater than or equal to 1]",
+        );
+    }
+    for (table, writes) in map {
+        for (i, write) in writes.iter().enumerate() {
+            let member = format!("requestItems.{table}.member.{}.member", i + 1);
+            if let Some(delete) = &write.delete_request {
+                c.required(delete.key.as_ref(), &format!("{member}.deleteRequest.key"));
+            }
+            if let Some(put) = &write.put_request {
+                c.required(put.item.as_ref(), &format!("{member}.putRequest.item"));
+            }
+        }
+    }
+    c.finish()?;
+    let writes = || map.values().flatten();
+    if writes().count() > WRITES_MAX {
+        return Err(DbError::validation("Too many items requested for the BatchWriteItem call"));
+    }
+    if writes().any(|w| w.put_request.is_some() == w.delete_request.is_some()) {
+        // DynamoDB's message for a write request holding neither or both kinds of request.
+        return Err(DbError::validation(
+            "Supplied AttributeValue has more than one datatypes set, must contain exactly one \
+             of the supported datatypes",
+        ));
+    }
+    Ok(())
+}
+
+/// BatchGetItem's member constraints, then its count.
+fn check_get_members(input: &BatchGetItemInput) -> Result<(), DbError> {
+    let mut c = Constraints::new();
+    c.one_of(input.return_consumed_capacity.as_ref(), "returnConsumedCapacity", RETURN_CAPACITY);
+    let map = input.request_items.as_ref();
+    check_tables(&mut c, map);
+    for (table, request) in map.into_iter().flatten() {
+        let member = format!("requestItems.{table}.member.keys");
+        match c.required(request.keys.as_ref(), &member) {
+            Some(keys) if keys.is_empty() => {
+                c.fail(Some("[]"), &member, "have length greater than or equal to 1");
+            }
+            Some(keys) if keys.len() > READS_MAX => {
+                c.fail(None, &member, "have length less than or equal to 100");
+            }
+            _ => {}
+        }
+        if request.attributes_to_get.as_ref().is_some_and(Vec::is_empty) {
+            let member = format!("requestItems.{table}.member.attributesToGet");
+            c.fail(Some("[]"), &member, "have length greater than or equal to 1");
+        }
+    }
+    c.finish()?;
+    let count: usize =
+        map.into_iter().flatten().map(|(_, r)| r.keys.as_ref().map_or(0, Vec::len)).sum();
+    if count > READS_MAX {
+        return Err(DbError::validation("Too many items requested for the BatchGetItem call"));
+    }
+    Ok(())
+}

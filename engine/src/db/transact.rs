@@ -1,0 +1,630 @@
+//! TransactWriteItems and TransactGetItems.
+//!
+//! A write transaction is checked completely first (every action's members, values,
+//! expressions, table and key; no item twice), then runs as one [`Core::write_with`]: the
+//! writer locks of every shard it touches are taken in ascending order (so two transactions
+//! cannot deadlock), every action's condition and update are evaluated on the items as they
+//! are under those locks, and the puts and deletes go to the log as one record, published in
+//! all shards at once under the store's publication seqlock. So a transaction is serializable
+//! with every other write, durable as a whole or not at all, and no reader sees part of it.
+//! A read transaction reads one [`crate::core::Snapshot`], which is consistent across shards.
+//!
+//! [`Core::write_with`]: crate::core::Core::write_with
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, PoisonError, RwLockReadGuard};
+use std::time::Instant;
+
+use crate::api::{
+    CancellationReason, ConsumedCapacity, DbError, DeleteItemInput, ItemResponse, PutItemInput,
+    TransactGetItemsInput, TransactGetItemsOutput, TransactWriteItem, TransactWriteItemsInput,
+    TransactWriteItemsOutput, UpdateItemInput,
+};
+use crate::core::Batch;
+use crate::db::check::Constraints;
+use crate::db::guard::{Guard, CONDITION_FAILED};
+use crate::db::items::{
+    check_values, read_units, write_params, write_units, WriteParams, RETURN_CAPACITY,
+};
+use crate::db::row::{decode_row, encode_row, row_size};
+use crate::db::tokens::Claim;
+use crate::db::update::{updated_row, Changes};
+use crate::db::{catalog, lock, Db, Table};
+use crate::expr::{self, Bindings, DocPath};
+use crate::model::{check_item_size, Item};
+
+/// DynamoDB's bound on the actions of one transaction.
+const ACTIONS_MAX: usize = 100;
+/// DynamoDB's bound on the aggregate size of a transaction's items.
+const TRANSACTION_BYTES_MAX: usize = 4 * 1024 * 1024;
+const RETURN_METRICS: &[&str] = &["SIZE", "NONE"];
+const RETURN_ON_FAILURE: &[&str] = &["ALL_OLD", "NONE"];
+
+/// DynamoDB's message for two actions (or two reads) on one item.
+const SAME_ITEM: &str = "Transaction request cannot include multiple operations on one item";
+
+/// A write action as the single-item request it behaves like, so that it is checked and
+/// prepared by the same code.
+enum Request {
+    Check(DeleteItemInput),
+    Put(PutItemInput),
+    Delete(DeleteItemInput),
+    Update(UpdateItemInput),
+}
+
+/// A checked action, ready to run under the writer locks.
+struct Action<'a> {
+    table: Arc<Table>,
+    /// The item's key in the store.
+    key: Vec<u8>,
+    /// The table as the request named it (name or ARN), for the capacity report.
+    table_named: &'a str,
+    guard: Guard<'a>,
+    effect: Effect<'a>,
+}
+
+enum Effect<'a> {
+    Check,
+    Put { row: Vec<u8>, size: usize },
+    Delete,
+    Update { key: &'a Item, changes: Changes<'a>, targets: Vec<DocPath> },
+}
+
+/// What an action does to its item, decided under the writer locks.
+enum Change {
+    Keep,
+    Put(Vec<u8>, usize),
+    Delete,
+}
+
+/// The sizes an applied action saw and left, for the statistics and capacity.
+struct Applied {
+    old: Option<usize>,
+    new: Option<usize>,
+}
+
+impl Db {
+    /// TransactWriteItems: applies up to 100 puts, updates and deletes across tables, with
+    /// condition checks, all together or none at all.
+    ///
+    /// # Errors
+    /// `TransactionCanceledException` when any action's condition is false or its update
+    /// cannot apply (with one reason per action, in order); `ValidationException` for a request
+    /// DynamoDB refuses (two actions on one item among them);
+    /// `IdempotentParameterMismatchException` and `TransactionInProgressException` for a
+    /// reused `ClientRequestToken`; `ResourceNotFoundException`; `InternalServerError`.
+    pub fn transact_write_items(
+        &self,
+        input: TransactWriteItemsInput,
+    ) -> Result<TransactWriteItemsOutput, DbError> {
+        check_write_members(&input)?;
+        let token = input.client_request_token.clone();
+        let fingerprint = token.as_ref().map(|_| fingerprint(&input));
+        let mode = input.return_consumed_capacity.clone();
+        let requests: Vec<Request> =
+            input.transact_items.into_iter().flatten().map(Request::from).collect();
+        let actions = self.prepare_actions(&requests)?;
+        if let (Some(token), Some(fingerprint)) = (&token, fingerprint) {
+            let claim = lock(&self.inner.tokens).claim(token, fingerprint, Instant::now())?;
+            if claim == Claim::Replay {
+                return self.replay(&actions, mode.as_deref());
+            }
+            let result = self.commit(&actions, mode.as_deref());
+            lock(&self.inner.tokens).finish(token, result.is_ok(), Instant::now());
+            return result;
+        }
+        self.commit(&actions, mode.as_deref())
+    }
+
+    /// Checks every action and turns it into an [`Action`]: values, expressions and
+    /// placeholders first (for all actions), then tables and keys, then the one-item rule and
+    /// the aggregate size.
+    fn prepare_actions<'a>(&self, requests: &'a [Request]) -> Result<Vec<Action<'a>>, DbError> {
+        let actions = requests
+            .iter()
+            .map(|request| self.prepare_action(request))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut keys = HashSet::with_capacity(actions.len());
+        let mut bytes = 0usize;
+        for action in &actions {
+            if !keys.insert(action.key.as_slice()) {
+                return Err(DbError::validation(SAME_ITEM));
+            }
+            bytes += action.key.len()
+                + match &action.effect {
+                    Effect::Put { size, .. } => *size,
+                    _ => 0,
+                };
+        }
+        if bytes > TRANSACTION_BYTES_MAX {
+            return Err(DbError::validation(
+                "Transaction request size exceeds the maximum allowed size of 4 MB",
+            ));
+        }
+        Ok(actions)
+    }
+
+    fn prepare_action<'a>(&self, request: &'a Request) -> Result<Action<'a>, DbError> {
+        let (params, required, extra) = match request {
+            Request::Check(input) | Request::Delete(input) => {
+                (write_params!(input), input.key.as_ref(), None)
+            }
+            Request::Put(input) => (write_params!(input), input.item.as_ref(), None),
+            Request::Update(input) => {
+                (write_params!(input), input.key.as_ref(), Some(input.update_expression.is_some()))
+            }
+        };
+        check_values(required)?;
+        let extra: Vec<(&str, bool)> =
+            extra.map(|present| ("UpdateExpression", present)).into_iter().collect();
+        let (guard, mut placeholders) = params.guard(&self.inner.exprs, &[], &extra)?;
+        let required = required.expect("required members were checked");
+        let table_named = params.table_name.map_or("", String::as_str);
+        let (effect, key_of_item) = match request {
+            Request::Check(_) => (Effect::Check, false),
+            Request::Delete(_) => (Effect::Delete, false),
+            Request::Put(_) => {
+                let size = check_item_size(required).map_err(|_| {
+                    DbError::validation("Item size has exceeded the maximum allowed size")
+                })?;
+                (Effect::Put { row: encode_row(required, size), size }, true)
+            }
+            Request::Update(input) => {
+                let changes = self.changes(input, &params, &mut placeholders)?;
+                let bindings = Bindings::new(&changes.names, &changes.values);
+                let targets = match &changes.update {
+                    Some(update) => expr::check_update(update, bindings, &[])?,
+                    None => Vec::new(),
+                };
+                (Effect::Update { key: required, changes, targets }, false)
+            }
+        };
+        placeholders.finish()?;
+        let table = self.inner.table(table_named)?;
+        if let Effect::Update { targets, .. } = &effect {
+            let key_names: Vec<&str> =
+                table.schema.attributes().map(|(attribute, _)| attribute.name.as_str()).collect();
+            expr::check_update_keys(targets, &key_names)?;
+        }
+        let item_key = if key_of_item {
+            table.schema.key_of_item(required)?
+        } else {
+            table.schema.key_of_key(required)?
+        };
+        let key = catalog::item_storage_key(table.record.space, &item_key);
+        Ok(Action { table, key, table_named, guard, effect })
+    }
+
+    /// Runs the checked actions as one atomic write.
+    fn commit(
+        &self,
+        actions: &[Action<'_>],
+        mode: Option<&str>,
+    ) -> Result<TransactWriteItemsOutput, DbError> {
+        let tables: Vec<&Table> = actions.iter().map(|a| a.table.as_ref()).collect();
+        let _alive = hold_alive(&tables)?;
+        let keys: Vec<&[u8]> = actions.iter().map(|a| a.key.as_slice()).collect();
+        let (_, applied) = self.inner.core.write_with(&keys, |rows| {
+            let mut changes = Vec::with_capacity(actions.len());
+            let mut reasons = Vec::with_capacity(actions.len());
+            for (action, row) in actions.iter().zip(rows) {
+                match action.decide(row.as_deref()) {
+                    Ok(change) => {
+                        reasons.push(no_reason());
+                        changes.push(change);
+                    }
+                    Err(error) => reasons.push(reason(error)?),
+                }
+            }
+            if reasons.iter().any(|r| r.code.as_deref() != Some("None")) {
+                return Err(canceled(reasons));
+            }
+            let mut batch = Batch::new();
+            let mut applied = Vec::with_capacity(actions.len());
+            for ((action, change), row) in actions.iter().zip(changes).zip(rows) {
+                let old = row.as_deref().map(row_size).transpose()?;
+                let new = match change {
+                    Change::Keep => old,
+                    Change::Put(row, size) => {
+                        batch.put(&action.key, row);
+                        Some(size)
+                    }
+                    Change::Delete if old.is_some() => {
+                        batch.delete(&action.key);
+                        None
+                    }
+                    Change::Delete => None,
+                };
+                applied.push(Applied { old, new });
+            }
+            Ok::<_, DbError>((batch, applied))
+        })?;
+        let mut capacity = CapacityByTable::default();
+        for (action, sizes) in actions.iter().zip(&applied) {
+            if !matches!(action.effect, Effect::Check) {
+                let items = i64::from(sizes.new.is_some()) - i64::from(sizes.old.is_some());
+                let bytes = sizes.new.unwrap_or(0) as i64 - sizes.old.unwrap_or(0) as i64;
+                action.table.stats.add(items, bytes);
+            }
+            capacity.add_action(action, sizes.old, sizes.new);
+        }
+        Ok(TransactWriteItemsOutput { consumed_capacity: capacity.report(mode) })
+    }
+
+    /// The answer to a repeated request with a known token: nothing is applied; the capacity
+    /// is that of reading the items (as DynamoDB reports it for a replay).
+    fn replay(
+        &self,
+        actions: &[Action<'_>],
+        mode: Option<&str>,
+    ) -> Result<TransactWriteItemsOutput, DbError> {
+        let snapshot = self.inner.core.snapshot();
+        let mut capacity = CapacityByTable::default();
+        for action in actions {
+            let size = snapshot.get(&action.key)?.as_deref().map(row_size).transpose()?;
+            capacity.add(action.table_named, 2.0 * read_units(size.unwrap_or(0), true), 0.0);
+        }
+        Ok(TransactWriteItemsOutput { consumed_capacity: capacity.report(mode) })
+    }
+
+    /// TransactGetItems: up to 100 items read from one consistent state of the database.
+    ///
+    /// # Errors
+    /// `ValidationException` for a request DynamoDB refuses (the same item twice among them);
+    /// `ResourceNotFoundException`; `InternalServerError`.
+    pub fn transact_get_items(
+        &self,
+        input: TransactGetItemsInput,
+    ) -> Result<TransactGetItemsOutput, DbError> {
+        check_get_members(&input)?;
+        let gets = input.transact_items.as_deref().unwrap_or_default();
+        let mut reads = Vec::with_capacity(gets.len());
+        for get in gets.iter().filter_map(|item| item.get.as_ref()) {
+            let key = get.key.as_ref().expect("required members were checked");
+            check_values(Some(key))?;
+            let names = get.expression_attribute_names.as_ref();
+            let projection =
+                self.read_projection(get.projection_expression.as_ref(), None, names)?;
+            let named = get.table_name.as_deref().unwrap_or_default();
+            let table = self.inner.table(named)?;
+            let key = catalog::item_storage_key(table.record.space, &table.schema.key_of_key(key)?);
+            reads.push((named, key, projection));
+        }
+        let mut seen = HashSet::with_capacity(reads.len());
+        if !reads.iter().all(|(_, key, _)| seen.insert(key.as_slice())) {
+            return Err(DbError::validation(SAME_ITEM));
+        }
+        let snapshot = self.inner.core.snapshot();
+        let mut responses = Vec::with_capacity(reads.len());
+        let mut capacity = CapacityByTable::default();
+        for (named, key, projection) in &reads {
+            let row = snapshot.get(key)?;
+            let size = row.as_deref().map(row_size).transpose()?.unwrap_or(0);
+            capacity.add(named, 2.0 * read_units(size, true), 0.0);
+            let item = row.as_deref().map(decode_row).transpose()?;
+            let item = match (item, projection) {
+                (Some(item), Some(paths)) => Some(expr::project(&item, paths)),
+                (item, _) => item,
+            };
+            responses.push(ItemResponse { item });
+        }
+        let mode = input.return_consumed_capacity.as_deref();
+        Ok(TransactGetItemsOutput {
+            responses: Some(responses),
+            consumed_capacity: capacity.report(mode),
+        })
+    }
+}
+
+impl Action<'_> {
+    /// What the action does to the stored row `old`, or why it fails.
+    fn decide(&self, old: Option<&[u8]>) -> Result<Change, DbError> {
+        match &self.effect {
+            Effect::Check => self.guard.check_row(old).map(|()| Change::Keep),
+            Effect::Delete => self.guard.check_row(old).map(|()| Change::Delete),
+            Effect::Put { row, size } => {
+                self.guard.check_row(old)?;
+                Ok(Change::Put(row.clone(), *size))
+            }
+            Effect::Update { key, changes, .. } => {
+                let bindings = Bindings::new(&changes.names, &changes.values);
+                let update = changes.update.as_deref();
+                let (_, size, row) = updated_row(key, old, &self.guard, update, bindings)?;
+                Ok(Change::Put(row, size))
+            }
+        }
+    }
+}
+
+impl From<TransactWriteItem> for Request {
+    /// The action as a single-item request (exactly one action is present: checked before).
+    fn from(item: TransactWriteItem) -> Request {
+        if let Some(check) = item.condition_check {
+            return Request::Check(DeleteItemInput {
+                table_name: check.table_name,
+                key: check.key,
+                condition_expression: check.condition_expression,
+                expression_attribute_names: check.expression_attribute_names,
+                expression_attribute_values: check.expression_attribute_values,
+                return_values_on_condition_check_failure: check
+                    .return_values_on_condition_check_failure,
+                ..DeleteItemInput::default()
+            });
+        }
+        if let Some(put) = item.put {
+            return Request::Put(PutItemInput {
+                table_name: put.table_name,
+                item: put.item,
+                condition_expression: put.condition_expression,
+                expression_attribute_names: put.expression_attribute_names,
+                expression_attribute_values: put.expression_attribute_values,
+                return_values_on_condition_check_failure: put
+                    .return_values_on_condition_check_failure,
+                ..PutItemInput::default()
+            });
+        }
+        if let Some(delete) = item.delete {
+            return Request::Delete(DeleteItemInput {
+                table_name: delete.table_name,
+                key: delete.key,
+                condition_expression: delete.condition_expression,
+                expression_attribute_names: delete.expression_attribute_names,
+                expression_attribute_values: delete.expression_attribute_values,
+                return_values_on_condition_check_failure: delete
+                    .return_values_on_condition_check_failure,
+                ..DeleteItemInput::default()
+            });
+        }
+        let update = item.update.unwrap_or_default();
+        Request::Update(UpdateItemInput {
+            table_name: update.table_name,
+            key: update.key,
+            update_expression: update.update_expression,
+            condition_expression: update.condition_expression,
+            expression_attribute_names: update.expression_attribute_names,
+            expression_attribute_values: update.expression_attribute_values,
+            return_values_on_condition_check_failure: update
+                .return_values_on_condition_check_failure,
+            ..UpdateItemInput::default()
+        })
+    }
+}
+
+/// Holds the liveness locks of `tables` (each once, in space order, so that two transactions
+/// and a DeleteTable cannot deadlock), so that none is deleted while the transaction writes.
+///
+/// # Errors
+/// `ResourceNotFoundException` when one was deleted since it was looked up.
+pub(crate) fn hold_alive<'t>(
+    tables: &[&'t Table],
+) -> Result<Vec<RwLockReadGuard<'t, bool>>, DbError> {
+    let mut by_space: BTreeMap<u32, &Table> = BTreeMap::new();
+    for table in tables {
+        by_space.insert(table.record.space, table);
+    }
+    let mut guards = Vec::with_capacity(by_space.len());
+    for table in by_space.values() {
+        let alive = table.alive.read().unwrap_or_else(PoisonError::into_inner);
+        if !*alive {
+            return Err(DbError::table_not_found());
+        }
+        guards.push(alive);
+    }
+    Ok(guards)
+}
+
+/// The reason of an action that did not fail.
+fn no_reason() -> CancellationReason {
+    CancellationReason { code: Some("None".into()), ..CancellationReason::default() }
+}
+
+/// The cancellation reason for an action's error; a storage failure is no reason but the
+/// request's own error.
+fn reason(error: DbError) -> Result<CancellationReason, DbError> {
+    match error {
+        DbError::ConditionalCheckFailed { item, .. } => Ok(CancellationReason {
+            item,
+            code: Some("ConditionalCheckFailed".into()),
+            message: Some(CONDITION_FAILED.into()),
+        }),
+        DbError::Validation(message) => Ok(CancellationReason {
+            item: None,
+            code: Some("ValidationError".into()),
+            message: Some(message),
+        }),
+        other => Err(other),
+    }
+}
+
+/// DynamoDB's TransactionCanceledException, its message listing every action's code.
+fn canceled(reasons: Vec<CancellationReason>) -> DbError {
+    let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_deref().unwrap_or("None")).collect();
+    DbError::TransactionCanceled {
+        message: format!(
+            "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+            codes.join(", ")
+        ),
+        reasons,
+    }
+}
+
+/// A stable fingerprint of the request without its token: the same request gives the same
+/// fingerprint whatever the order of its JSON members (maps serialize sorted).
+fn fingerprint(input: &TransactWriteItemsInput) -> u128 {
+    let mut request = input.clone();
+    request.client_request_token = None;
+    let bytes = serde_json::to_vec(&request).expect("requests serialize");
+    xxhash_rust::xxh3::xxh3_128(&bytes)
+}
+
+/// TransactWriteItems' member constraints, in DynamoDB's order.
+fn check_write_members(input: &TransactWriteItemsInput) -> Result<(), DbError> {
+    let mut c = Constraints::new();
+    c.one_of(input.return_consumed_capacity.as_ref(), "returnConsumedCapacity", RETURN_CAPACITY);
+    c.one_of(
+        input.return_item_collection_metrics.as_ref(),
+        "returnItemCollectionMetrics",
+        RETURN_METRICS,
+    );
+    if let Some(token) = &input.client_request_token {
+        c.length(token, "clientRequestToken", 1, 36);
+    }
+    let items = input.transact_items.as_deref();
+    list_length(&mut c, items.map(<[_]>::len), "transactItems");
+    for (i, item) in items.unwrap_or_default().iter().enumerate() {
+        let at = |action: &str| format!("transactItems.{}.member.{action}", i + 1);
+        if let Some(check) = &item.condition_check {
+            let member = at("conditionCheck");
+            c.required(check.key.as_ref(), &format!("{member}.key"));
+            c.table_name_or_arn_at(check.table_name.as_ref(), &format!("{member}.tableName"));
+            c.required(
+                check.condition_expression.as_ref(),
+                &format!("{member}.conditionExpression"),
+            );
+            let on_failure = check.return_values_on_condition_check_failure.as_ref();
+            c.one_of(
+                on_failure,
+                &format!("{member}.returnValuesOnConditionCheckFailure"),
+                RETURN_ON_FAILURE,
+            );
+        }
+        if let Some(delete) = &item.delete {
+            let member = at("delete");
+            c.required(delete.key.as_ref(), &format!("{member}.key"));
+            c.table_name_or_arn_at(delete.table_name.as_ref(), &format!("{member}.tableName"));
+            let on_failure = delete.return_values_on_condition_check_failure.as_ref();
+            c.one_of(
+                on_failure,
+                &format!("{member}.returnValuesOnConditionCheckFailure"),
+                RETURN_ON_FAILURE,
+            );
+        }
+        if let Some(put) = &item.put {
+            let member = at("put");
+            c.required(put.item.as_ref(), &format!("{member}.item"));
+            c.table_name_or_arn_at(put.table_name.as_ref(), &format!("{member}.tableName"));
+            let on_failure = put.return_values_on_condition_check_failure.as_ref();
+            c.one_of(
+                on_failure,
+                &format!("{member}.returnValuesOnConditionCheckFailure"),
+                RETURN_ON_FAILURE,
+            );
+        }
+        if let Some(update) = &item.update {
+            let member = at("update");
+            c.required(update.key.as_ref(), &format!("{member}.key"));
+            c.required(update.update_expression.as_ref(), &format!("{member}.updateExpression"));
+            c.table_name_or_arn_at(update.table_name.as_ref(), &format!("{member}.tableName"));
+            let on_failure = update.return_values_on_condition_check_failure.as_ref();
+            c.one_of(
+                on_failure,
+                &format!("{member}.returnValuesOnConditionCheckFailure"),
+                RETURN_ON_FAILURE,
+            );
+        }
+    }
+    c.finish()?;
+    for item in items.unwrap_or_default() {
+        let present = [
+            item.condition_check.is_some(),
+            item.put.is_some(),
+            item.delete.is_some(),
+            item.update.is_some(),
+        ];
+        match present.iter().filter(|p| **p).count() {
+            0 => {
+                return Err(DbError::validation(
+                    "The action or operation requested is invalid. Verify that the action is \
+                     typed correctly.",
+                ))
+            }
+            1 => {}
+            _ => {
+                return Err(DbError::validation(
+                    "TransactItems can only contain one of Check, Put, Update or Delete",
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// TransactGetItems' member constraints.
+fn check_get_members(input: &TransactGetItemsInput) -> Result<(), DbError> {
+    let mut c = Constraints::new();
+    c.one_of(input.return_consumed_capacity.as_ref(), "returnConsumedCapacity", RETURN_CAPACITY);
+    let items = input.transact_items.as_deref();
+    list_length(&mut c, items.map(<[_]>::len), "transactItems");
+    for (i, item) in items.unwrap_or_default().iter().enumerate() {
+        let member = format!("transactItems.{}.member.get", i + 1);
+        if let Some(get) = c.required(item.get.as_ref(), &member) {
+            c.required(get.key.as_ref(), &format!("{member}.key"));
+            c.table_name_or_arn_at(get.table_name.as_ref(), &format!("{member}.tableName"));
+        }
+    }
+    c.finish()
+}
+
+/// A required list of 1–100 members.
+fn list_length(c: &mut Constraints, len: Option<usize>, member: &str) {
+    match len {
+        None => c.fail(None, member, "not be null"),
+        Some(0) => c.fail(Some("[]"), member, "have length greater than or equal to 1"),
+        Some(len) if len > ACTIONS_MAX => {
+            c.fail(None, member, &format!("have length less than or equal to {ACTIONS_MAX}"));
+        }
+        Some(_) => {}
+    }
+}
+
+/// Capacity per table, as the request named each: transactional reads and writes cost twice
+/// their plain units (DynamoDB: "Transactional read/write requests").
+#[derive(Default)]
+struct CapacityByTable {
+    tables: BTreeMap<String, (f64, f64)>,
+    order: Vec<String>,
+}
+
+impl CapacityByTable {
+    fn add(&mut self, table: &str, read: f64, write: f64) {
+        if !self.tables.contains_key(table) {
+            self.order.push(table.to_string());
+        }
+        let entry = self.tables.entry(table.to_string()).or_default();
+        entry.0 += read;
+        entry.1 += write;
+    }
+
+    /// A write action's units: the larger of the old and new item; a condition check reads.
+    fn add_action(&mut self, action: &Action<'_>, old: Option<usize>, new: Option<usize>) {
+        let (old, new) = (old.unwrap_or(0), new.unwrap_or(0));
+        match action.effect {
+            Effect::Check => self.add(action.table_named, 2.0 * read_units(old, true), 0.0),
+            _ => self.add(action.table_named, 0.0, 2.0 * write_units(old.max(new))),
+        }
+    }
+
+    fn report(&self, mode: Option<&str>) -> Option<Vec<ConsumedCapacity>> {
+        let indexes = match mode {
+            Some("TOTAL") => false,
+            Some("INDEXES") => true,
+            _ => return None,
+        };
+        let report = self.order.iter().map(|table| {
+            let (read, write) = self.tables[table];
+            let nonzero = |units: f64| (units > 0.0).then_some(units);
+            ConsumedCapacity {
+                table_name: table.clone(),
+                capacity_units: read + write,
+                read_capacity_units: nonzero(read),
+                write_capacity_units: nonzero(write),
+                table: indexes.then_some(crate::api::Capacity {
+                    read_capacity_units: nonzero(read),
+                    write_capacity_units: nonzero(write),
+                    capacity_units: read + write,
+                }),
+            }
+        });
+        Some(report.collect())
+    }
+}
