@@ -147,6 +147,8 @@ impl Db {
         check_get_members(&input)?;
         let request_items = input.request_items.as_ref().expect("required members were checked");
         let mut reads = Vec::new();
+        // By storage key, across the request: one table may be named by name and by ARN.
+        let mut seen = HashSet::new();
         for (named, request) in request_items {
             let projection = self.read_projection(
                 request.projection_expression.as_ref(),
@@ -157,14 +159,14 @@ impl Db {
                 check_values(Some(key))?;
             }
             let table = self.inner.table(named)?;
-            let mut seen = HashSet::new();
             let mut keys = Vec::new();
             for key in request.keys.as_deref().unwrap_or_default() {
                 let item_key = table.schema.key_of_key(key)?;
-                if !seen.insert(item_key.clone()) {
+                let storage_key = catalog::item_storage_key(table.record.space, &item_key);
+                if !seen.insert(storage_key.clone()) {
                     return Err(DbError::validation(DUPLICATES));
                 }
-                keys.push((key, catalog::item_storage_key(table.record.space, &item_key)));
+                keys.push((key, storage_key));
             }
             reads.push((named, request, projection, keys));
         }
@@ -317,7 +319,7 @@ fn check_get_members(input: &BatchGetItemInput) -> Result<(), DbError> {
                 c.fail(Some("[]"), &member, "have length greater than or equal to 1");
             }
             Some(keys) if keys.len() > READS_MAX => {
-                c.fail(None, &member, "have length less than or equal to 100");
+                c.fail(Some("[…]"), &member, "have length less than or equal to 100");
             }
             _ => {}
         }

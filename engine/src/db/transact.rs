@@ -43,6 +43,20 @@ const RETURN_ON_FAILURE: &[&str] = &["ALL_OLD", "NONE"];
 /// DynamoDB's message for two actions (or two reads) on one item.
 const SAME_ITEM: &str = "Transaction request cannot include multiple operations on one item";
 
+/// A claimed token, finished when dropped: remembered if the request succeeded, else
+/// forgotten.
+struct Running<'a> {
+    tokens: &'a std::sync::Mutex<crate::db::tokens::Tokens>,
+    token: &'a str,
+    succeeded: bool,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        lock(self.tokens).finish(self.token, self.succeeded, Instant::now());
+    }
+}
+
 /// A write action as the single-item request it behaves like, so that it is checked and
 /// prepared by the same code.
 enum Request {
@@ -109,8 +123,11 @@ impl Db {
             if claim == Claim::Replay {
                 return self.replay(&actions, mode.as_deref());
             }
+            // Forgets the token if the commit unwinds, so that retries are not refused as
+            // "in progress" forever.
+            let mut running = Running { tokens: &self.inner.tokens, token, succeeded: false };
             let result = self.commit(&actions, mode.as_deref());
-            lock(&self.inner.tokens).finish(token, result.is_ok(), Instant::now());
+            running.succeeded = result.is_ok();
             return result;
         }
         self.commit(&actions, mode.as_deref())
@@ -448,12 +465,12 @@ fn canceled(reasons: Vec<CancellationReason>) -> DbError {
     }
 }
 
-/// A stable fingerprint of the request without its token: the same request gives the same
-/// fingerprint whatever the order of its JSON members (maps serialize sorted).
+/// A stable fingerprint of the request's actions: the same actions give the same fingerprint
+/// whatever the order of their JSON members (maps serialize sorted). What the response reports
+/// (`ReturnConsumedCapacity`, `ReturnItemCollectionMetrics`) is left out: a retry asking for
+/// other reports is the same request, and DynamoDB's answer to it differs anyway.
 fn fingerprint(input: &TransactWriteItemsInput) -> u128 {
-    let mut request = input.clone();
-    request.client_request_token = None;
-    let bytes = serde_json::to_vec(&request).expect("requests serialize");
+    let bytes = serde_json::to_vec(&input.transact_items).expect("requests serialize");
     xxhash_rust::xxh3::xxh3_128(&bytes)
 }
 
@@ -472,56 +489,7 @@ fn check_write_members(input: &TransactWriteItemsInput) -> Result<(), DbError> {
     let items = input.transact_items.as_deref();
     list_length(&mut c, items.map(<[_]>::len), "transactItems");
     for (i, item) in items.unwrap_or_default().iter().enumerate() {
-        let at = |action: &str| format!("transactItems.{}.member.{action}", i + 1);
-        if let Some(check) = &item.condition_check {
-            let member = at("conditionCheck");
-            c.required(check.key.as_ref(), &format!("{member}.key"));
-            c.table_name_or_arn_at(check.table_name.as_ref(), &format!("{member}.tableName"));
-            c.required(
-                check.condition_expression.as_ref(),
-                &format!("{member}.conditionExpression"),
-            );
-            let on_failure = check.return_values_on_condition_check_failure.as_ref();
-            c.one_of(
-                on_failure,
-                &format!("{member}.returnValuesOnConditionCheckFailure"),
-                RETURN_ON_FAILURE,
-            );
-        }
-        if let Some(delete) = &item.delete {
-            let member = at("delete");
-            c.required(delete.key.as_ref(), &format!("{member}.key"));
-            c.table_name_or_arn_at(delete.table_name.as_ref(), &format!("{member}.tableName"));
-            let on_failure = delete.return_values_on_condition_check_failure.as_ref();
-            c.one_of(
-                on_failure,
-                &format!("{member}.returnValuesOnConditionCheckFailure"),
-                RETURN_ON_FAILURE,
-            );
-        }
-        if let Some(put) = &item.put {
-            let member = at("put");
-            c.required(put.item.as_ref(), &format!("{member}.item"));
-            c.table_name_or_arn_at(put.table_name.as_ref(), &format!("{member}.tableName"));
-            let on_failure = put.return_values_on_condition_check_failure.as_ref();
-            c.one_of(
-                on_failure,
-                &format!("{member}.returnValuesOnConditionCheckFailure"),
-                RETURN_ON_FAILURE,
-            );
-        }
-        if let Some(update) = &item.update {
-            let member = at("update");
-            c.required(update.key.as_ref(), &format!("{member}.key"));
-            c.required(update.update_expression.as_ref(), &format!("{member}.updateExpression"));
-            c.table_name_or_arn_at(update.table_name.as_ref(), &format!("{member}.tableName"));
-            let on_failure = update.return_values_on_condition_check_failure.as_ref();
-            c.one_of(
-                on_failure,
-                &format!("{member}.returnValuesOnConditionCheckFailure"),
-                RETURN_ON_FAILURE,
-            );
-        }
+        check_action_members(&mut c, i, item);
     }
     c.finish()?;
     for item in items.unwrap_or_default() {
@@ -549,6 +517,57 @@ fn check_write_members(input: &TransactWriteItemsInput) -> Result<(), DbError> {
     Ok(())
 }
 
+/// The member constraints of action `i` (from 0) of a TransactWriteItems.
+fn check_action_members(c: &mut Constraints, i: usize, item: &TransactWriteItem) {
+    let at = |action: &str| format!("transactItems.{}.member.{action}", i + 1);
+    if let Some(check) = &item.condition_check {
+        let member = at("conditionCheck");
+        c.required(check.key.as_ref(), &format!("{member}.key"));
+        c.table_name_or_arn_at(check.table_name.as_ref(), &format!("{member}.tableName"));
+        c.required(check.condition_expression.as_ref(), &format!("{member}.conditionExpression"));
+        let on_failure = check.return_values_on_condition_check_failure.as_ref();
+        c.one_of(
+            on_failure,
+            &format!("{member}.returnValuesOnConditionCheckFailure"),
+            RETURN_ON_FAILURE,
+        );
+    }
+    if let Some(delete) = &item.delete {
+        let member = at("delete");
+        c.required(delete.key.as_ref(), &format!("{member}.key"));
+        c.table_name_or_arn_at(delete.table_name.as_ref(), &format!("{member}.tableName"));
+        let on_failure = delete.return_values_on_condition_check_failure.as_ref();
+        c.one_of(
+            on_failure,
+            &format!("{member}.returnValuesOnConditionCheckFailure"),
+            RETURN_ON_FAILURE,
+        );
+    }
+    if let Some(put) = &item.put {
+        let member = at("put");
+        c.required(put.item.as_ref(), &format!("{member}.item"));
+        c.table_name_or_arn_at(put.table_name.as_ref(), &format!("{member}.tableName"));
+        let on_failure = put.return_values_on_condition_check_failure.as_ref();
+        c.one_of(
+            on_failure,
+            &format!("{member}.returnValuesOnConditionCheckFailure"),
+            RETURN_ON_FAILURE,
+        );
+    }
+    if let Some(update) = &item.update {
+        let member = at("update");
+        c.required(update.key.as_ref(), &format!("{member}.key"));
+        c.required(update.update_expression.as_ref(), &format!("{member}.updateExpression"));
+        c.table_name_or_arn_at(update.table_name.as_ref(), &format!("{member}.tableName"));
+        let on_failure = update.return_values_on_condition_check_failure.as_ref();
+        c.one_of(
+            on_failure,
+            &format!("{member}.returnValuesOnConditionCheckFailure"),
+            RETURN_ON_FAILURE,
+        );
+    }
+}
+
 /// TransactGetItems' member constraints.
 fn check_get_members(input: &TransactGetItemsInput) -> Result<(), DbError> {
     let mut c = Constraints::new();
@@ -571,7 +590,11 @@ fn list_length(c: &mut Constraints, len: Option<usize>, member: &str) {
         None => c.fail(None, member, "not be null"),
         Some(0) => c.fail(Some("[]"), member, "have length greater than or equal to 1"),
         Some(len) if len > ACTIONS_MAX => {
-            c.fail(None, member, &format!("have length less than or equal to {ACTIONS_MAX}"));
+            c.fail(
+                Some("[…]"),
+                member,
+                &format!("have length less than or equal to {ACTIONS_MAX}"),
+            );
         }
         Some(_) => {}
     }
