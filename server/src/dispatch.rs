@@ -13,8 +13,6 @@ pub const STREAMS_TARGET_PREFIX: &str = "DynamoDBStreams_20120810.";
 /// `UnknownOperationException` naming them, never a fake success.
 const NOT_BUILT: &[&str] = &[
     "BatchExecuteStatement",
-    "BatchGetItem",
-    "BatchWriteItem",
     "CreateBackup",
     "CreateGlobalTable",
     "DeleteBackup",
@@ -44,8 +42,6 @@ const NOT_BUILT: &[&str] = &[
     "PutResourcePolicy",
     "RestoreTableFromBackup",
     "RestoreTableToPointInTime",
-    "TransactGetItems",
-    "TransactWriteItems",
     "UpdateContinuousBackups",
     "UpdateContributorInsights",
     "UpdateGlobalTable",
@@ -55,16 +51,20 @@ const NOT_BUILT: &[&str] = &[
     "UpdateTimeToLive",
 ];
 
-/// Operations that may wait: for the log's group commit (and its fsync), for a writer's lock,
-/// for item operations in flight (DeleteTable); and Scan, which reads a whole megabyte of a
-/// table per page (a Query reads one partition and stays on the reactor, as GetItem does).
+/// Operations that may wait: for the log's group commit (and its fsync: the item writes,
+/// BatchWriteItem and TransactWriteItems among them), for a writer's lock, for item operations
+/// in flight (DeleteTable); and Scan, which reads a whole megabyte of a table per page (a Query
+/// reads one partition and stays on the reactor, as GetItem, BatchGetItem and TransactGetItems
+/// do).
 const OFF_REACTOR: &[&str] = &[
+    "BatchWriteItem",
     "CreateTable",
     "DeleteItem",
     "DeleteTable",
     "PutItem",
     "Scan",
     "TagResource",
+    "TransactWriteItems",
     "UntagResource",
     "UpdateItem",
     "UpdateTable",
@@ -129,6 +129,12 @@ pub fn dispatch(db: &Db, target: Option<&str>, body: &[u8]) -> Result<Vec<u8>, F
         // bytes as serializing the output).
         "Query" => run_json(body, |input| db.query_json(input)),
         "Scan" => run_json(body, |input| db.scan_json(input)),
+        // The reads of a batch or a transaction come from one lock-free snapshot; the writes
+        // are one log record (and may wait for its group commit).
+        "BatchGetItem" => run(body, |input| db.batch_get_item(input)),
+        "BatchWriteItem" => run(body, |input| db.batch_write_item(input)),
+        "TransactGetItems" => run(body, |input| db.transact_get_items(input)),
+        "TransactWriteItems" => run(body, |input| db.transact_write_items(input)),
         other if NOT_BUILT.contains(&other) => Err(Failure::UnknownOperation(format!(
             "{other} is not supported by this version of Basalt yet"
         ))),
@@ -171,8 +177,21 @@ mod tests {
         for op in OFF_REACTOR {
             assert!(may_wait(Some(&target(op))), "{op}");
         }
-        for op in ["GetItem", "DescribeTable", "ListTables", "ListTagsOfResource", "Query"] {
+        let reads = [
+            "BatchGetItem",
+            "DescribeTable",
+            "GetItem",
+            "ListTables",
+            "ListTagsOfResource",
+            "Query",
+            "TransactGetItems",
+        ];
+        for op in reads {
             assert!(!may_wait(Some(&target(op))), "{op}");
+        }
+        for op in ["BatchWriteItem", "TransactWriteItems"] {
+            assert!(OFF_REACTOR.contains(&op), "{op} waits for the log");
+            assert!(!NOT_BUILT.contains(&op), "{op} is built");
         }
         assert!(!may_wait(None));
         assert!(!may_wait(Some("PutItem")), "without the prefix it is no operation");

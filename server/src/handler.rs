@@ -172,20 +172,31 @@ impl Handler {
     }
 }
 
-/// DynamoDB's error envelope for a database error.
+/// DynamoDB's error envelope for a database error: `__type` and `message`, and the members some
+/// exceptions add (`Item`; `CancellationReasons`).
 fn db_error(error: &DbError) -> Response {
     let status = match error.category() {
         ErrorCategory::Client => 400,
         ErrorCategory::Server => 500,
     };
-    let mut response = error_response(status, &error.type_uri(), Some(&error.message()));
-    if let DbError::ConditionalCheckFailed { item: Some(item), .. } = error {
-        let mut body: serde_json::Value =
-            serde_json::from_slice(&response.body).expect("our own JSON");
-        body["Item"] = serde_json::to_value(item).expect("items serialize");
-        response.body = serde_json::to_vec(&body).expect("JSON serializes");
+    let mut body = serde_json::json!({ "__type": error.type_uri() });
+    match error {
+        DbError::TransactionCanceled { message, reasons } => {
+            // DynamoDB spells this exception's message `Message`, as its model names the member.
+            // botocore and the JavaScript SDKs read `message`, else `Message` (the SDK v3 then
+            // keeps it as `err.message` only); the SDK v3 sets `err.CancellationReasons`.
+            body["Message"] = serde_json::Value::from(message.as_str());
+            body["CancellationReasons"] = serde_json::to_value(reasons).expect("reasons serialize");
+        }
+        DbError::ConditionalCheckFailed { item, .. } => {
+            body["message"] = serde_json::Value::from(error.message());
+            if let Some(item) = item {
+                body["Item"] = serde_json::to_value(item).expect("items serialize");
+            }
+        }
+        _ => body["message"] = serde_json::Value::from(error.message()),
     }
-    response
+    Response { status, headers: Vec::new(), body: serde_json::to_vec(&body).expect("JSON") }
 }
 
 /// `{"__type": type_uri, "message": message}` with `status`.
@@ -291,7 +302,11 @@ fn health(method: &str) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::accepts_gzip;
+    use basalt::api::{CancellationReason, DbError};
+    use basalt::model::Item;
+    use serde_json::json;
+
+    use super::{accepts_gzip, db_error};
 
     #[test]
     fn accept_encoding() {
@@ -301,5 +316,60 @@ mod tests {
         assert!(!accepts_gzip("gzip; q=0.0, br"));
         assert!(!accepts_gzip("identity"));
         assert!(!accepts_gzip("x-gzip-ish"));
+    }
+
+    fn body_of(error: &DbError) -> serde_json::Value {
+        let response = db_error(error);
+        assert_eq!(response.status, 400);
+        serde_json::from_slice(&response.body).expect("an error body is JSON")
+    }
+
+    #[test]
+    fn transaction_canceled_lists_its_reasons_under_capital_message() {
+        let stored = json!({ "pk": { "S": "a" }, "n": { "N": "1" } });
+        let item: Item = serde_json::from_value(stored.clone()).expect("an item");
+        let message = "Transaction cancelled, please refer cancellation reasons for specific \
+                       reasons [None, ConditionalCheckFailed]";
+        let error = DbError::TransactionCanceled {
+            message: message.into(),
+            reasons: vec![
+                CancellationReason { code: Some("None".into()), ..CancellationReason::default() },
+                CancellationReason {
+                    item: Some(item),
+                    code: Some("ConditionalCheckFailed".into()),
+                    message: Some("The conditional request failed".into()),
+                },
+            ],
+        };
+        let expected = json!({
+            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+            "Message": message,
+            "CancellationReasons": [
+                { "Code": "None" },
+                {
+                    "Code": "ConditionalCheckFailed",
+                    "Message": "The conditional request failed",
+                    "Item": stored,
+                },
+            ],
+        });
+        assert_eq!(body_of(&error), expected);
+    }
+
+    #[test]
+    fn other_errors_keep_lower_case_message() {
+        let error = DbError::ConditionalCheckFailed {
+            message: "The conditional request failed".into(),
+            item: None,
+        };
+        let expected = json!({
+            "__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+            "message": "The conditional request failed",
+        });
+        assert_eq!(body_of(&error), expected);
+        let error = DbError::IdempotentParameterMismatch("reused".into());
+        let body = body_of(&error);
+        let type_uri = "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException";
+        assert_eq!(body, json!({ "__type": type_uri, "message": "reused" }));
     }
 }

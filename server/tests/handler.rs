@@ -303,6 +303,59 @@ fn item_operations_answer_through_the_handler() {
 }
 
 #[test]
+fn batches_and_transactions_answer_through_the_handler() {
+    let server = Server::new();
+    let puts: Vec<Value> =
+        (0..3).map(|i| json!({"PutRequest": {"Item": {"id": {"S": format!("b{i}")}}}})).collect();
+    let written = server.call("BatchWriteItem", json!({"RequestItems": {TABLE: puts}}));
+    assert_eq!(written, json!({"UnprocessedItems": {}}));
+    let keys = json!([{"id": {"S": "b0"}}, {"id": {"S": "b2"}}, {"id": {"S": "none"}}]);
+    let read = server.call("BatchGetItem", json!({"RequestItems": {TABLE: {"Keys": keys}}}));
+    let mut found: Vec<String> = read["Responses"][TABLE]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"]["S"].as_str().unwrap().to_string())
+        .collect();
+    found.sort();
+    assert_eq!(found, ["b0", "b2"]);
+    assert_eq!(read["UnprocessedKeys"], json!({}));
+    let transaction = json!({"TransactItems": [
+        {"Put": {"TableName": TABLE, "Item": {"id": {"S": "t"}}}},
+        {"ConditionCheck": {"TableName": TABLE, "Key": {"id": {"S": "b1"}},
+            "ConditionExpression": "attribute_not_exists(id)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+    ]});
+    let canceled = server.post("TransactWriteItems", &transaction);
+    assert_eq!(canceled.status, 400);
+    let message = "Transaction cancelled, please refer cancellation reasons for specific reasons \
+                   [None, ConditionalCheckFailed]";
+    let expected = json!({
+        "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+        "Message": message,
+        "CancellationReasons": [
+            {"Code": "None"},
+            {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed",
+                "Item": {"id": {"S": "b1"}}}
+        ]
+    });
+    assert_eq!(json_of(&canceled), expected);
+    let gets = json!({"TransactItems": [
+        {"Get": {"TableName": TABLE, "Key": {"id": {"S": "t"}}}},
+        {"Get": {"TableName": TABLE, "Key": {"id": {"S": "b1"}}}}
+    ]});
+    let got = server.call("TransactGetItems", gets);
+    assert_eq!(got, json!({"Responses": [{}, {"Item": {"id": {"S": "b1"}}}]}));
+    let deleted = json!({"TransactItems": [
+        {"Delete": {"TableName": TABLE, "Key": {"id": {"S": "b1"}},
+            "ConditionExpression": "attribute_exists(id)"}}
+    ]});
+    assert_eq!(server.call("TransactWriteItems", deleted), json!({}));
+    let described = server.call("DescribeTable", json!({"TableName": TABLE}));
+    assert_eq!(described["Table"]["ItemCount"], 2);
+}
+
+#[test]
 fn large_responses_are_gzipped_for_clients_that_accept_gzip() {
     let server = Server::new();
     let big = "x".repeat(4000);
@@ -534,7 +587,7 @@ fn unknown_missing_and_unbuilt_operations_are_named() {
          version of Basalt yet",
     );
     send(None, "Missing X-Amz-Target header");
-    for operation in ["BatchWriteItem", "BatchGetItem", "TransactWriteItems", "ExecuteStatement"] {
+    for operation in ["ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"] {
         let expected = format!("{operation} is not supported by this version of Basalt yet");
         send(Some(operation), &expected);
     }

@@ -64,6 +64,31 @@ fn seeds(arn: &str) -> Vec<(&'static str, Vec<u8>)> {
         ("DescribeEndpoints", json!({})),
         ("UpdateItem", json!({"TableName": FUZZ_TABLE, "Key": key})),
         ("Scan", json!({"TableName": FUZZ_TABLE})),
+        (
+            "BatchWriteItem",
+            json!({"RequestItems": {FUZZ_TABLE: [
+                {"PutRequest": {"Item": item}},
+                {"DeleteRequest": {"Key": {"pk": {"S": "b"}, "sk": {"N": "2"}}}}
+            ]}}),
+        ),
+        (
+            "BatchGetItem",
+            json!({"RequestItems": {FUZZ_TABLE: {"Keys": [key], "ProjectionExpression": "pk, m.l[0]"}}}),
+        ),
+        (
+            "TransactWriteItems",
+            json!({"TransactItems": [
+                {"ConditionCheck": {"TableName": FUZZ_TABLE, "Key": key,
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+                {"Update": {"TableName": FUZZ_TABLE, "Key": {"pk": {"S": "c"}, "sk": {"N": "3"}},
+                    "UpdateExpression": "ADD n :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}
+            ], "ClientRequestToken": "fuzz-token"}),
+        ),
+        (
+            "TransactGetItems",
+            json!({"TransactItems": [{"Get": {"TableName": FUZZ_TABLE, "Key": key}}]}),
+        ),
     ];
     seeds.into_iter().map(|(op, body)| (op, serde_json::to_vec(&body).unwrap())).collect()
 }

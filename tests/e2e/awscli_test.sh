@@ -235,6 +235,38 @@ else
   not_ok "query without the partition key: ValidationException (rc=$rc)"
 fi
 
+# ---- batch-write-item from a file (two tables, puts and a delete), transact-get-items
+cat >"$OUT/batch-write.json" <<EOF
+{
+  "$EVENTS": [
+    {"PutRequest": {"Item": {"userId": {"S": "u3"}, "ts": {"N": "1"}, "kind": {"S": "login"}}}},
+    {"PutRequest": {"Item": {"userId": {"S": "u3"}, "ts": {"N": "2"}, "kind": {"S": "logout"}}}},
+    {"DeleteRequest": {"Key": {"userId": {"S": "u2"}, "ts": {"N": "1"}}}}
+  ],
+  "$TABLE": [
+    {"PutRequest": {"Item": {"userId": {"S": "batch"}, "name": {"S": "Batch"}, "n": {"N": "1"}}}}
+  ]
+}
+EOF
+if ddb batch-write-item --request-items "file://$OUT/batch-write.json" --return-consumed-capacity TOTAL; then
+  check "batch-write-item --request-items file://" "out['UnprocessedItems'] == {} and sorted((c['TableName'], c['CapacityUnits']) for c in out['ConsumedCapacity']) == sorted([('$EVENTS', 3.0), ('$TABLE', 1.0)])"
+else
+  not_ok "batch-write-item --request-items file://"
+fi
+
+cat >"$OUT/transact-get.json" <<EOF
+[
+  {"Get": {"TableName": "$EVENTS", "Key": {"userId": {"S": "u3"}, "ts": {"N": "2"}}}},
+  {"Get": {"TableName": "$EVENTS", "Key": {"userId": {"S": "u2"}, "ts": {"N": "1"}}}},
+  {"Get": {"TableName": "$TABLE", "Key": {"userId": {"S": "batch"}}, "ProjectionExpression": "#n", "ExpressionAttributeNames": {"#n": "name"}}}
+]
+EOF
+if ddb transact-get-items --transact-items "file://$OUT/transact-get.json"; then
+  check "transact-get-items: in request order, the deleted item empty, a projection" "out['Responses'] == [{'Item': {'userId': {'S': 'u3'}, 'ts': {'N': '2'}, 'kind': {'S': 'logout'}}}, {}, {'Item': {'name': {'S': 'Batch'}}}]"
+else
+  not_ok "transact-get-items"
+fi
+
 if ddb delete-table --table-name "$EVENTS"; then ok "delete-table of the table with a sort key"; else not_ok "delete-table of the table with a sort key"; fi
 
 # ---- delete-item, delete-table

@@ -414,10 +414,11 @@ class T5Expressions(Base):
         create_table(cls.T, hash_key="pk", hash_type="S", range_key="sk", range_type="N")
         wait_exists(cls.T)
         cls.table = resource.Table(cls.T)
-        for pk, sk in cls.ITEMS:  # one by one: BatchWriteItem is not built yet
-            cls.table.put_item(
-                Item={"pk": pk, "sk": sk, "v": 10 * sk, "kind": "even" if sk % 2 == 0 else "odd", "note": f"n{sk}"}
-            )
+        with cls.table.batch_writer() as batch:
+            for pk, sk in cls.ITEMS:
+                batch.put_item(
+                    Item={"pk": pk, "sk": sk, "v": 10 * sk, "kind": "even" if sk % 2 == 0 else "odd", "note": f"n{sk}"}
+                )
 
     # ---- UpdateItem (client)
     def test_update_item_client(self):
@@ -979,6 +980,235 @@ class T5Expressions(Base):
                 break
             kwargs = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
         self.assertEqual(sorted(got), [1, 2, 3])
+
+
+class T6Batches(Base):
+    """batch_writer, batch_write_item, batch_get_item, transact_write_items, transact_get_items,
+    ClientRequestToken."""
+
+    T = f"{PREFIX}-batch"  # pk S + sk N
+    T2 = f"{PREFIX}-batch2"  # id S
+
+    @classmethod
+    def setUpClass(cls):
+        create_table(cls.T, hash_key="pk", hash_type="S", range_key="sk", range_type="N")
+        create_table(cls.T2)
+        wait_exists(cls.T, cls.T2)
+
+    def test_batch_writer_and_batch_get_item(self):
+        # The resource's batch writer sends BatchWriteItem whenever 25 writes are buffered, and the
+        # rest on leaving the block: 60 puts and 10 deletes are three calls (25, 25, 20).
+        calls = []
+        events = resource.meta.client.meta.events
+
+        def count(**kwargs):
+            calls.append(len(kwargs["params"]["RequestItems"][self.T]))
+
+        events.register("before-parameter-build.dynamodb.BatchWriteItem", count)
+        try:
+            with resource.Table(self.T).batch_writer() as batch:
+                for sk in range(60):
+                    batch.put_item(Item={"pk": "bw", "sk": sk, "v": sk * 10, "pad": "x" * 50})
+                for sk in range(10):
+                    batch.delete_item(Key={"pk": "bw", "sk": sk})
+        finally:
+            events.unregister("before-parameter-build.dynamodb.BatchWriteItem", count)
+        self.assertEqual(calls, [25, 25, 20])
+        found = client.query(
+            TableName=self.T,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "bw"}},
+            Select="COUNT",
+            ConsistentRead=True,
+        )["Count"]
+        self.assertEqual(found, 50)
+
+        client.put_item(TableName=self.T2, Item={"id": {"S": "solo"}, "x": {"S": "y"}})
+        keys = [{"pk": {"S": "bw"}, "sk": {"N": str(sk)}} for sk in range(60)]
+        out = client.batch_get_item(
+            RequestItems={
+                self.T: {"Keys": keys, "ProjectionExpression": "sk, #v", "ExpressionAttributeNames": {"#v": "v"}},
+                self.T2: {"Keys": [{"id": {"S": "solo"}}, {"id": {"S": "nobody"}}], "ConsistentRead": True},
+            },
+            ReturnConsumedCapacity="TOTAL",
+        )
+        got = sorted(out["Responses"][self.T], key=lambda item: int(item["sk"]["N"]))
+        self.assertEqual(got, [{"sk": {"N": str(sk)}, "v": {"N": str(sk * 10)}} for sk in range(10, 60)])
+        self.assertEqual(out["Responses"][self.T2], [{"id": {"S": "solo"}, "x": {"S": "y"}}])
+        self.assertEqual(out["UnprocessedKeys"], {})
+        self.assertEqual(sorted(c["TableName"] for c in out["ConsumedCapacity"]), sorted([self.T, self.T2]))
+
+    def test_batch_write_item_client_and_errors(self):
+        out = client.batch_write_item(
+            RequestItems={
+                self.T: [{"PutRequest": {"Item": {"pk": {"S": "c"}, "sk": {"N": str(i)}}}} for i in range(3)],
+                self.T2: [
+                    {"PutRequest": {"Item": {"id": {"S": "c"}}}},
+                    {"DeleteRequest": {"Key": {"id": {"S": "never-there"}}}},
+                ],
+            },
+            ReturnConsumedCapacity="TOTAL",
+        )
+        self.assertEqual(out["UnprocessedItems"], {})
+        capacity = {c["TableName"]: c["CapacityUnits"] for c in out["ConsumedCapacity"]}
+        self.assertEqual(capacity, {self.T: 3.0, self.T2: 2.0})
+        self.assertIn("Item", client.get_item(TableName=self.T, Key={"pk": {"S": "c"}, "sk": {"N": "2"}}))
+
+        dup_key = {"pk": {"S": "dup"}, "sk": {"N": "1"}}
+        self.assertClientError(
+            client.batch_write_item,
+            "ValidationException",
+            "Provided list of item keys contains duplicates",
+            RequestItems={
+                self.T: [
+                    {"PutRequest": {"Item": {**dup_key, "a": {"S": "1"}}}},
+                    {"DeleteRequest": {"Key": dup_key}},
+                ]
+            },
+        )
+        self.assertNotIn("Item", client.get_item(TableName=self.T, Key=dup_key, ConsistentRead=True))
+        self.assertClientError(
+            client.batch_write_item,
+            "ValidationException",
+            re.compile(r"Member must have length less than or equal to 25"),
+            RequestItems={self.T: [{"PutRequest": {"Item": {"pk": {"S": "many"}, "sk": {"N": str(i)}}}} for i in range(26)]},
+        )
+        self.assertClientError(
+            client.batch_get_item,
+            "ValidationException",
+            "Provided list of item keys contains duplicates",
+            RequestItems={self.T: {"Keys": [dup_key, dup_key]}},
+        )
+
+    def test_transact_write_items_canceled(self):
+        client.put_item(TableName=self.T2, Item={"id": {"S": "acct"}, "balance": {"N": "5"}})
+        with self.assertRaises(ClientError) as cm:
+            client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self.T, "Item": {"pk": {"S": "tx"}, "sk": {"N": "1"}}}},
+                    {
+                        "ConditionCheck": {
+                            "TableName": self.T2,
+                            "Key": {"id": {"S": "acct"}},
+                            "ConditionExpression": "balance >= :amount",
+                            "ExpressionAttributeValues": {":amount": {"N": "10"}},
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.T2,
+                            "Key": {"id": {"S": "log"}},
+                            "UpdateExpression": "ADD entries :one",
+                            "ExpressionAttributeValues": {":one": {"N": "1"}},
+                        }
+                    },
+                ]
+            )
+        self.assertIsInstance(cm.exception, client.exceptions.TransactionCanceledException)
+        err = cm.exception.response
+        self.assertEqual(err["Error"]["Code"], "TransactionCanceledException")
+        self.assertEqual(
+            err["Error"]["Message"],
+            "Transaction cancelled, please refer cancellation reasons for specific reasons "
+            "[None, ConditionalCheckFailed, None]",
+        )
+        self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], 400)
+        self.assertEqual(
+            err["CancellationReasons"],
+            [
+                {"Code": "None"},
+                {
+                    "Code": "ConditionalCheckFailed",
+                    "Message": "The conditional request failed",
+                    "Item": {"id": {"S": "acct"}, "balance": {"N": "5"}},
+                },
+                {"Code": "None"},
+            ],
+        )
+        # Nothing of the transaction was applied.
+        self.assertNotIn("Item", client.get_item(TableName=self.T, Key={"pk": {"S": "tx"}, "sk": {"N": "1"}}))
+        self.assertNotIn("Item", client.get_item(TableName=self.T2, Key={"id": {"S": "log"}}))
+
+    def test_transact_write_items_and_transact_get_items(self):
+        gone = {"pk": {"S": "tg-gone"}, "sk": {"N": "1"}}
+        client.put_item(TableName=self.T, Item=gone)
+        client.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self.T,
+                        "Item": {"pk": {"S": "tg"}, "sk": {"N": "1"}, "a": {"S": "x"}, "m": {"M": {"b": {"N": "1"}, "c": {"N": "2"}}}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.T2,
+                        "Key": {"id": {"S": "tg"}},
+                        "UpdateExpression": "SET c = :c",
+                        "ExpressionAttributeValues": {":c": {"BOOL": True}},
+                    }
+                },
+                {"Delete": {"TableName": self.T, "Key": gone, "ConditionExpression": "attribute_exists(pk)"}},
+            ]
+        )
+        out = client.transact_get_items(
+            TransactItems=[
+                {"Get": {"TableName": self.T, "Key": {"pk": {"S": "tg"}, "sk": {"N": "1"}}, "ProjectionExpression": "a, m.b"}},
+                {"Get": {"TableName": self.T2, "Key": {"id": {"S": "tg"}}}},
+                {"Get": {"TableName": self.T, "Key": gone}},
+            ],
+            ReturnConsumedCapacity="TOTAL",
+        )
+        self.assertEqual(
+            out["Responses"],
+            [
+                {"Item": {"a": {"S": "x"}, "m": {"M": {"b": {"N": "1"}}}}},
+                {"Item": {"id": {"S": "tg"}, "c": {"BOOL": True}}},
+                {},
+            ],
+        )
+        self.assertEqual(sorted(c["TableName"] for c in out["ConsumedCapacity"]), sorted([self.T, self.T2]))
+        self.assertClientError(
+            client.transact_write_items,
+            "ValidationException",
+            "Transaction request cannot include multiple operations on one item",
+            TransactItems=[
+                {"Put": {"TableName": self.T2, "Item": {"id": {"S": "twice"}}}},
+                {"Delete": {"TableName": self.T2, "Key": {"id": {"S": "twice"}}}},
+            ],
+        )
+
+    def test_client_request_token(self):
+        def add(n):
+            return [
+                {
+                    "Update": {
+                        "TableName": self.T2,
+                        "Key": {"id": {"S": "counter"}},
+                        "UpdateExpression": "ADD n :n",
+                        "ExpressionAttributeValues": {":n": {"N": str(n)}},
+                    }
+                }
+            ]
+
+        token = f"token-{RUN}"
+        client.transact_write_items(TransactItems=add(1), ClientRequestToken=token)
+        client.transact_write_items(TransactItems=add(1), ClientRequestToken=token)
+        counter = client.get_item(TableName=self.T2, Key={"id": {"S": "counter"}}, ConsistentRead=True)["Item"]
+        self.assertEqual(counter["n"], {"N": "1"}, "the same request with the same token applies once")
+        self.assertClientError(
+            client.transact_write_items,
+            "IdempotentParameterMismatchException",
+            TransactItems=add(2),
+            ClientRequestToken=token,
+        )
+        counter = client.get_item(TableName=self.T2, Key={"id": {"S": "counter"}}, ConsistentRead=True)["Item"]
+        self.assertEqual(counter["n"], {"N": "1"})
+        client.transact_write_items(TransactItems=add(2), ClientRequestToken=f"other-{RUN}")
+        counter = client.get_item(TableName=self.T2, Key={"id": {"S": "counter"}}, ConsistentRead=True)["Item"]
+        self.assertEqual(counter["n"], {"N": "3"}, "another token applies")
 
 
 class T4Account(Base):

@@ -4,9 +4,9 @@
 // configuration (AWS.config.update below, before any client is created) is added, and MyTable is
 // created first with the low-level client. Afterwards the item is read back with dynamoDB.get and
 // compared, then DocumentClient update (UpdateExpression, ReturnValues), conditional put/update
-// (ConditionalCheckFailedException) and query (KeyConditionExpression, Limit + LastEvaluatedKey,
-// FilterExpression) are checked; the item is left as the snippet wrote it. The v2 SDK checks the
-// x-amz-crc32 response header of every DynamoDB response.
+// (ConditionalCheckFailedException), query (KeyConditionExpression, Limit + LastEvaluatedKey,
+// FilterExpression), transactWrite and batchGet are checked; the item is left as the snippet
+// wrote it. The v2 SDK checks the x-amz-crc32 response header of every DynamoDB response.
 //
 //   BASALT_ENDPOINT=http://127.0.0.1:8000 node tests/e2e/js_v2_doc_example.js
 'use strict';
@@ -310,6 +310,44 @@ async function expressions() {
       assert.deepEqual(lowPages.flatMap((p) => p.Items.map((i) => Number(i.ts.N))), [1, 2, 3, 4, 5, 6, 7]);
       assert.ok(lowPages.length >= 3, `${lowPages.length} pages`);
       assert.deepEqual(lowPages.slice(0, 3).map((p) => p.Count), [3, 3, 1]);
+    });
+
+    // DocumentClient transactWrite over both tables (MyTable only checked, so its item stays as
+    // the snippet wrote it), then batchGet of what it wrote.
+    await dynamoDB
+      .transactWrite({
+        TransactItems: [
+          { Put: { TableName: table, Item: { userId: 'tx', ts: 1, type: 'login' }, ConditionExpression: 'attribute_not_exists(userId)' } },
+          {
+            Update: {
+              TableName: table,
+              Key: { userId: 'other', ts: 1 },
+              UpdateExpression: 'SET #t = :t',
+              ConditionExpression: '#t = :old',
+              ExpressionAttributeNames: { '#t': 'type' },
+              ExpressionAttributeValues: { ':t': 'logout', ':old': 'login' },
+            },
+          },
+          { ConditionCheck: { TableName: 'MyTable', Key: { userId: '12345' }, ConditionExpression: 'age = :age', ExpressionAttributeValues: { ':age': 30 } } },
+        ],
+      })
+      .promise();
+    const batch = await dynamoDB
+      .batchGet({
+        RequestItems: {
+          [table]: { Keys: [{ userId: 'tx', ts: 1 }, { userId: 'other', ts: 1 }, { userId: 'nobody', ts: 1 }] },
+          MyTable: { Keys: [{ userId: '12345' }], ProjectionExpression: '#n', ExpressionAttributeNames: { '#n': 'name' } },
+        },
+      })
+      .promise();
+    check('dynamoDB.transactWrite (Put, Update, ConditionCheck over two tables), then dynamoDB.batchGet', () => {
+      const events = [...batch.Responses[table]].sort((a, b) => a.userId.localeCompare(b.userId));
+      assert.deepEqual(events, [
+        { userId: 'other', ts: 1, type: 'logout' },
+        { userId: 'tx', ts: 1, type: 'login' },
+      ]);
+      assert.deepEqual(batch.Responses.MyTable, [{ name: 'John Doe' }]);
+      assert.deepEqual(batch.UnprocessedKeys, {});
     });
   } finally {
     await ddb.deleteTable({ TableName: table }).promise();

@@ -23,6 +23,7 @@ const {
   QueryCommand,
   ScanCommand,
   ConditionalCheckFailedException,
+  TransactionCanceledException,
   TagResourceCommand,
   UntagResourceCommand,
   ListTagsOfResourceCommand,
@@ -41,6 +42,10 @@ const {
   QueryCommand: DocQueryCommand,
   ScanCommand: DocScanCommand,
   paginateQuery: paginateDocQuery,
+  TransactWriteCommand,
+  TransactGetCommand,
+  BatchWriteCommand,
+  BatchGetCommand,
   NumberValue,
 } = require('@aws-sdk/lib-dynamodb');
 
@@ -655,6 +660,117 @@ test('paginateScan and ScanCommand with a filter, Select COUNT and parallel segm
     }),
   );
   assert.deepEqual(segments.flat().sort(), [...keys].sort(), 'the segments together hold each item once');
+});
+
+// ---------------------------------------------------------------- batches and transactions
+const TX = `${prefix}-tx`; // pk (S) HASH
+
+test('lib-dynamodb TransactWriteCommand: Put + Update + Delete across two tables, all applied', async () => {
+  await createTable(TX);
+  await waitUntilTableExists(waiterConfig, { TableName: TX });
+  await doc.send(new PutCommand({ TableName: TABLE, Item: { pk: 'tx#1', sk: 1, n: 1 } }));
+  await doc.send(new PutCommand({ TableName: TX, Item: { pk: 'gone', v: 1 } }));
+
+  const out = await doc.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Put: { TableName: TX, Item: { pk: 'new', tags: new Set(['a']) }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Update: { TableName: TABLE, Key: { pk: 'tx#1', sk: 1 }, UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': 1 } } },
+        { Delete: { TableName: TX, Key: { pk: 'gone' }, ConditionExpression: 'attribute_exists(pk)' } },
+      ],
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  assert.equal(out.$metadata.httpStatusCode, 200);
+  // Transactional writes cost twice the units of plain ones: 1 KB items, 2 WCU per action.
+  const units = Object.fromEntries(out.ConsumedCapacity.map((c) => [c.TableName, c.CapacityUnits]));
+  assert.deepEqual(units, { [TX]: 4, [TABLE]: 2 });
+
+  const added = await doc.send(new GetCommand({ TableName: TX, Key: { pk: 'new' }, ConsistentRead: true }));
+  assert.deepEqual(added.Item, { pk: 'new', tags: new Set(['a']) });
+  const updated = await doc.send(new GetCommand({ TableName: TABLE, Key: { pk: 'tx#1', sk: 1 }, ConsistentRead: true }));
+  assert.equal(updated.Item.n, 2);
+  const deleted = await doc.send(new GetCommand({ TableName: TX, Key: { pk: 'gone' }, ConsistentRead: true }));
+  assert.equal(deleted.Item, undefined);
+});
+
+test('TransactWriteCommand with a failing condition: TransactionCanceledException with CancellationReasons, nothing applied', async () => {
+  const err = await expectError(
+    doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Update: { TableName: TABLE, Key: { pk: 'tx#1', sk: 1 }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': 100 } } },
+          {
+            ConditionCheck: {
+              TableName: TX,
+              Key: { pk: 'new' },
+              ConditionExpression: 'attribute_not_exists(pk)',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
+          { Put: { TableName: TX, Item: { pk: 'other' } } },
+        ],
+      }),
+    ),
+    'TransactionCanceledException',
+    'Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed, None]',
+  );
+  assert.ok(err instanceof TransactionCanceledException, 'instance of the modeled exception class');
+  assert.deepEqual(
+    err.CancellationReasons.map((r) => r.Code),
+    ['None', 'ConditionalCheckFailed', 'None'],
+  );
+  assert.equal(err.CancellationReasons[1].Message, 'The conditional request failed');
+  // The error's item is not converted by lib-dynamodb: it comes as DynamoDB's attribute values.
+  assert.deepEqual(err.CancellationReasons[1].Item, { pk: { S: 'new' }, tags: { SS: ['a'] } });
+  assert.equal(err.CancellationReasons[0].Item, undefined);
+
+  const kept = await doc.send(new GetCommand({ TableName: TABLE, Key: { pk: 'tx#1', sk: 1 }, ConsistentRead: true }));
+  assert.equal(kept.Item.n, 2, 'the update before the failed check was not applied');
+  const absent = await doc.send(new GetCommand({ TableName: TX, Key: { pk: 'other' }, ConsistentRead: true }));
+  assert.equal(absent.Item, undefined, 'the put after the failed check was not applied');
+});
+
+test('lib-dynamodb TransactGetCommand: items in request order, a missing one empty, a projection', async () => {
+  const out = await doc.send(
+    new TransactGetCommand({
+      TransactItems: [
+        { Get: { TableName: TX, Key: { pk: 'new' } } },
+        { Get: { TableName: TABLE, Key: { pk: 'tx#1', sk: 1 }, ProjectionExpression: '#n', ExpressionAttributeNames: { '#n': 'n' } } },
+        { Get: { TableName: TX, Key: { pk: 'gone' } } },
+      ],
+    }),
+  );
+  assert.equal(out.Responses.length, 3);
+  assert.deepEqual(out.Responses[0].Item, { pk: 'new', tags: new Set(['a']) });
+  assert.deepEqual(out.Responses[1].Item, { n: 2 });
+  assert.equal(out.Responses[2].Item, undefined);
+});
+
+test('lib-dynamodb BatchWriteCommand and BatchGetCommand across two tables', async () => {
+  const written = await doc.send(
+    new BatchWriteCommand({
+      RequestItems: {
+        [TABLE]: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((sk) => ({ PutRequest: { Item: { pk: 'bw', sk, even: sk % 2 === 0 } } })),
+        [TX]: [{ PutRequest: { Item: { pk: 'bw-a', list: [1, 'two'] } } }, { DeleteRequest: { Key: { pk: 'new' } } }],
+      },
+    }),
+  );
+  assert.deepEqual(written.UnprocessedItems, {});
+
+  const keys = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 99].map((sk) => ({ pk: 'bw', sk }));
+  const read = await doc.send(
+    new BatchGetCommand({
+      RequestItems: {
+        [TABLE]: { Keys: keys, ProjectionExpression: 'sk, even' },
+        [TX]: { Keys: [{ pk: 'bw-a' }, { pk: 'new' }], ConsistentRead: true },
+      },
+    }),
+  );
+  const got = [...read.Responses[TABLE]].sort((a, b) => a.sk - b.sk);
+  assert.deepEqual(got, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((sk) => ({ sk, even: sk % 2 === 0 })));
+  assert.deepEqual(read.Responses[TX], [{ pk: 'bw-a', list: [1, 'two'] }]);
+  assert.deepEqual(read.UnprocessedKeys, {});
 });
 
 test('DeleteTable returns DELETING; waitUntilTableNotExists; then ResourceNotFoundException', async () => {
