@@ -23,6 +23,8 @@ RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
   cargo test -p basalt-wal --release --test loom_group_commit
 RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
   cargo test -p basalt --release --test loom_version_cell
+RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
+  cargo test -p basalt --release --test loom_commit
 
 if [ "${BASALT_SKIP_FUZZ:-0}" != "1" ]; then
   echo "== fuzz targets"

@@ -19,7 +19,8 @@
 //! - [`Core`] (`store`): open, write path, reads. `open`: recovery. `maintenance`: flush,
 //!   compaction, log deletion, the background worker. `compaction`: the policy.
 //! - `shard`: a shard's writer state and publication. `version`: what readers see. `cell`: the
-//!   lock-free version pointer. [`Snapshot`] (`snapshot`): reads across shards.
+//!   lock-free version pointer. `seqlock`: multi-shard publication. [`Snapshot`] (`snapshot`):
+//!   reads across shards.
 //! - `manifest`, `table_file`, `batch` (log payload), `slot` (tree entries): formats.
 //!
 //! [`Durability::Sync`]: basalt_wal::Durability::Sync
@@ -37,6 +38,7 @@ mod manifest;
 mod open;
 mod options;
 mod route;
+mod seqlock;
 mod shard;
 mod slot;
 mod snapshot;
@@ -57,3 +59,6 @@ pub use store::{Core, Stats};
 #[cfg(loom)]
 #[doc(hidden)]
 pub use cell::VersionCell;
+#[cfg(loom)]
+#[doc(hidden)]
+pub use seqlock::{Publishing, Seqlock};

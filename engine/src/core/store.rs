@@ -14,10 +14,10 @@ use crate::core::error::{Error, Result};
 use crate::core::manifest::Manifest;
 use crate::core::options::Options;
 use crate::core::route::{Routing, ShardId};
+use crate::core::seqlock::Seqlock;
 use crate::core::shard::{Shard, WriterState};
 use crate::core::snapshot::Snapshot;
 use crate::core::version::TableFile;
-use crate::sync;
 
 /// A sharded, durable, ordered key-value store: the storage core under Basalt's DynamoDB layer.
 ///
@@ -72,8 +72,7 @@ pub(crate) struct Inner<F: Fs> {
     pub(crate) graveyard: Mutex<Vec<Arc<TableFile>>>,
     pub(crate) poisoned: OnceLock<Arc<Error>>,
     /// The multi-shard publication seqlock: odd while a multi-shard write is being published.
-    txn_seq: AtomicU64,
-    txn_lock: Mutex<()>,
+    txn_seq: Seqlock,
     pub(crate) jobs: Mutex<Jobs>,
     pub(crate) jobs_ready: Condvar,
     pub(crate) counters: Counters,
@@ -369,8 +368,7 @@ impl<F: Fs> Inner<F> {
             maintenance: Mutex::new(()),
             graveyard: Mutex::new(Vec::new()),
             poisoned: OnceLock::new(),
-            txn_seq: AtomicU64::new(0),
-            txn_lock: Mutex::new(()),
+            txn_seq: Seqlock::new(),
             jobs: Mutex::new(Jobs::default()),
             jobs_ready: Condvar::new(),
             counters: Counters::default(),
@@ -599,25 +597,20 @@ impl<F: Fs> Inner<F> {
             for id in touched {
                 self.shards[id.index()].drain_before(lsn);
             }
-            let _txn = lock(&self.txn_lock);
+            let mut publishing = self.txn_seq.lock();
             // Lock first, so that `txn_seq` is odd only for the pointer swaps themselves
             // (snapshots spin while it is odd).
             let mut states: Vec<_> =
                 touched.iter().map(|id| self.shards[id.index()].lock()).collect();
-            // ORDERING: SeqCst, paired with the SeqCst loads in `snapshot`: a reader that loads
-            // a version this publication stored synchronizes with its Release swap, which comes
-            // after this increment, so its second load of `txn_seq` sees the odd value or later;
-            // a reader that saw the final even value first sees every swap.
-            // ORDERING: (SeqCst, as explained above)
-            self.txn_seq.fetch_add(1, Ordering::SeqCst);
-            let mut froze = Vec::new();
-            for (id, state) in touched.iter().zip(&mut states) {
-                if self.shards[id.index()].publish_multi(state, lsn) {
-                    froze.push(id.index());
+            let froze = publishing.swap_all(|| {
+                let mut froze = Vec::new();
+                for (id, state) in touched.iter().zip(&mut states) {
+                    if self.shards[id.index()].publish_multi(state, lsn) {
+                        froze.push(id.index());
+                    }
                 }
-            }
-            // ORDERING: SeqCst, as above.
-            self.txn_seq.fetch_add(1, Ordering::SeqCst);
+                froze
+            });
             drop(states);
             for id in touched {
                 self.shards[id.index()].wake_all();
@@ -630,19 +623,8 @@ impl<F: Fs> Inner<F> {
     }
 
     fn snapshot(&self) -> Snapshot {
-        loop {
-            // ORDERING: SeqCst, see `publish`.
-            let before = self.txn_seq.load(Ordering::SeqCst);
-            if before % 2 == 1 {
-                std::thread::yield_now();
-                continue;
-            }
-            let versions: Vec<sync::Arc<_>> = self.shards.iter().map(Shard::version).collect();
-            // ORDERING: SeqCst, see `publish`.
-            if self.txn_seq.load(Ordering::SeqCst) == before {
-                return Snapshot::new(versions, self.routing);
-            }
-        }
+        let versions = self.txn_seq.read(|| self.shards.iter().map(Shard::version).collect());
+        Snapshot::new(versions, self.routing)
     }
 
     fn stats(&self) -> Stats {
