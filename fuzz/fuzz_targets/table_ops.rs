@@ -1,6 +1,6 @@
 //! `basalt::Db`'s item operations and expressions against a reference model: arbitrary
-//! sequences of conditional puts and deletes, updates, gets, paged queries and scans and
-//! reopens on one small table, every answer compared.
+//! sequences of conditional puts and deletes, updates, gets, paged queries and scans, batches,
+//! transactions and reopens on one small table, every answer compared.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -12,6 +12,13 @@
 //! `LastEvaluatedKey`), what a Scan's pages add up to, and the table's item count. Restarts
 //! (close, reopen) and flushes to SSTables (with or without compaction) come between them.
 //!
+//! Batches and transactions (modules `batch` and `transact`) draw their puts, updates and
+//! conditions from the same generators: BatchWriteItem and BatchGetItem (every write applied,
+//! the items found compared as a set), TransactWriteItems (all or nothing: one cancellation
+//! reason per action, in order, with the item for `ALL_OLD`; a repeated `ClientRequestToken`
+//! applies nothing again) and TransactGetItems (the items in request order). A key named twice
+//! in one request must be refused with DynamoDB's `ValidationException`, changing nothing.
+//!
 //! Requests are valid by construction. An update the reference finds impossible on the item
 //! at hand (arithmetic on a missing attribute, a path through a missing map or list) must be
 //! refused with a `ValidationException`; any other refusal, and any `InternalServerError`,
@@ -33,6 +40,12 @@ use std::fmt::Debug;
 use std::path::Path;
 
 use arbitrary::{Arbitrary, Unstructured};
+
+pub use self::batch::{BatchGetOp, BatchWrite, BatchWriteOp};
+pub use self::transact::{Action, ActionKind, TokenUse, TransactGetOp, TransactWriteOp};
+
+mod batch;
+mod transact;
 
 use crate::api::{
     AttributeDefinition, CreateTableInput, DbError, DeleteItemInput, DescribeTableInput,
@@ -585,6 +598,14 @@ pub enum Op {
     Query(QueryOp),
     /// Scan.
     Scan(ScanOp),
+    /// BatchWriteItem.
+    BatchWrite(BatchWriteOp),
+    /// BatchGetItem.
+    BatchGet(BatchGetOp),
+    /// TransactWriteItems.
+    TransactWrite(TransactWriteOp),
+    /// TransactGetItems.
+    TransactGet(TransactGetOp),
     /// Closes the database and opens it again from its directory.
     Restart,
     /// Writes the storage core's live trees to SSTables, and compacts them when `true`, so
@@ -596,14 +617,18 @@ impl<'a> Arbitrary<'a> for Op {
     /// Writes are the most frequent, so that the table fills; restarts the rarest, being the
     /// slowest.
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Op> {
-        Ok(match u.int_in_range(0..=99u8)? {
+        Ok(match u.int_in_range(0..=109u8)? {
             0..=27 => Op::Put(u.arbitrary()?),
             28..=55 => Op::Update(u.arbitrary()?),
             56..=63 => Op::Delete(u.arbitrary()?),
             64..=75 => Op::Get(u.arbitrary()?),
             76..=91 => Op::Query(u.arbitrary()?),
             92..=96 => Op::Scan(u.arbitrary()?),
-            97 => Op::Flush(u.arbitrary()?),
+            97..=99 => Op::BatchWrite(u.arbitrary()?),
+            100..=101 => Op::BatchGet(u.arbitrary()?),
+            102..=105 => Op::TransactWrite(u.arbitrary()?),
+            106..=107 => Op::TransactGet(u.arbitrary()?),
+            108 => Op::Flush(u.arbitrary()?),
             _ => Op::Restart,
         })
     }
@@ -827,6 +852,22 @@ enum Target {
     /// `l[i]`: which element is reported after a shift is not modelled; `l` is left out of
     /// the comparison.
     ListElement,
+}
+
+/// The item a put of `attrs` at `key` writes.
+fn put_item(key: Key, attrs: &Attrs) -> Item {
+    let mut item = key.item();
+    let values = [
+        ("a", attrs.a.map(|n| n_value(n.0))),
+        ("b", attrs.b.map(|t| s_value(t.0))),
+        ("s", attrs.s.as_ref().map(|m| ss_value(m.0.iter().copied()))),
+        ("l", attrs.l.as_ref().map(list_value)),
+        ("m", attrs.m.map(map_value)),
+    ];
+    for (name, value) in values {
+        put_value(&mut item, name, value);
+    }
+    item
 }
 
 fn put_value(item: &mut Item, name: &str, value: Option<AttributeValue>) {
@@ -1344,6 +1385,8 @@ struct Harness<'d> {
     dir: &'d Path,
     db: Option<Db>,
     model: BTreeMap<(String, i64), Item>,
+    /// The `ClientRequestToken`s handed out so far (each is used by one operation only).
+    tokens: u64,
 }
 
 /// Runs `ops` against a database in `dir` (created there, empty) and the reference, comparing
@@ -1355,7 +1398,7 @@ struct Harness<'d> {
 pub fn run(ops: &[Op], dir: &Path) {
     let db = Db::open_with(dir, options()).expect("open the database");
     create_table(&db);
-    let mut harness = Harness { dir, db: Some(db), model: BTreeMap::new() };
+    let mut harness = Harness { dir, db: Some(db), model: BTreeMap::new(), tokens: 0 };
     for op in ops {
         match op {
             Op::Put(put) => harness.put(put),
@@ -1364,6 +1407,10 @@ pub fn run(ops: &[Op], dir: &Path) {
             Op::Get(get) => harness.get(get),
             Op::Query(query) => harness.query(query),
             Op::Scan(scan) => harness.scan(scan),
+            Op::BatchWrite(batch) => harness.batch_write(batch),
+            Op::BatchGet(batch) => harness.batch_get(batch),
+            Op::TransactWrite(transaction) => harness.transact_write(transaction),
+            Op::TransactGet(transaction) => harness.transact_get(transaction),
             Op::Restart => harness.restart(),
             Op::Flush(compact) => harness.flush(*compact),
         }
@@ -1468,18 +1515,7 @@ impl Harness<'_> {
     }
 
     fn put(&mut self, op: &PutOp) {
-        let mut item = op.key.item();
-        let attrs = &op.attrs;
-        let values = [
-            ("a", attrs.a.map(|n| n_value(n.0))),
-            ("b", attrs.b.map(|t| s_value(t.0))),
-            ("s", attrs.s.as_ref().map(|m| ss_value(m.0.iter().copied()))),
-            ("l", attrs.l.as_ref().map(list_value)),
-            ("m", attrs.m.map(map_value)),
-        ];
-        for (name, value) in values {
-            put_value(&mut item, name, value);
-        }
+        let item = put_item(op.key, &op.attrs);
         let mut render = Render::default();
         let condition = op.condition.as_ref().map(|c| render.cond(c));
         let (names, values) = render.maps();
