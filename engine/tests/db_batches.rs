@@ -10,53 +10,20 @@ use basalt::api::{
     GetItemInput, TableNameInput,
 };
 use basalt::model::{item_size_bytes, Item};
-use basalt::{item, Db};
+use basalt::{item, Db, DbOptions};
 use serde_json::{json, Value};
+
+mod common;
+
+use common::{assert_error, assert_validation, open_two_tables, req};
 
 const USERS: &str = "Users";
 const EVENTS: &str = "Events";
 const DUPLICATES: &str = "Provided list of item keys contains duplicates";
 
-fn req<T: serde::de::DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).expect("request decodes")
-}
-
 /// A database with `Users` (partition key `userId`: S) and `Events` (`pk`: S, `sk`: N).
 fn open() -> (tempfile::TempDir, Db) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = Db::open(dir.path()).expect("open");
-    db.create_table(req(json!({
-        "TableName": USERS,
-        "KeySchema": [{"AttributeName": "userId", "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": "userId", "AttributeType": "S"}],
-        "BillingMode": "PAY_PER_REQUEST"
-    })))
-    .expect("create Users");
-    db.create_table(req(json!({
-        "TableName": EVENTS,
-        "KeySchema": [
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"}
-        ],
-        "AttributeDefinitions": [
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "N"}
-        ],
-        "BillingMode": "PAY_PER_REQUEST"
-    })))
-    .expect("create Events");
-    (dir, db)
-}
-
-#[track_caller]
-fn assert_error<T: std::fmt::Debug>(result: Result<T, DbError>, name: &str, message: &str) {
-    let error = result.expect_err("the request must fail");
-    assert_eq!((error.name(), error.message().as_str()), (name, message));
-}
-
-#[track_caller]
-fn assert_validation<T: std::fmt::Debug>(result: Result<T, DbError>, message: &str) {
-    assert_error(result, "ValidationException", message);
+    open_two_tables(DbOptions::default(), (USERS, "userId"), EVENTS)
 }
 
 fn get(db: &Db, table: &str, key: Item) -> Option<Item> {

@@ -18,55 +18,22 @@ use basalt::model::Item;
 use basalt::{item, Db, DbOptions};
 use serde_json::{json, Value};
 
+mod common;
+
+use common::{assert_error, assert_validation, open_two_tables, req};
+
 const ACCOUNTS: &str = "Accounts";
 const ORDERS: &str = "Orders";
 const SAME_ITEM: &str = "Transaction request cannot include multiple operations on one item";
 const ARN_PREFIX: &str = "arn:aws:dynamodb:us-east-1:000000000000:table/";
 
-fn req<T: serde::de::DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).expect("request decodes")
-}
-
 fn open_with(options: DbOptions) -> (tempfile::TempDir, Db) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = Db::open_with(dir.path(), options).expect("open");
-    db.create_table(req(json!({
-        "TableName": ACCOUNTS,
-        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
-        "BillingMode": "PAY_PER_REQUEST"
-    })))
-    .expect("create Accounts");
-    db.create_table(req(json!({
-        "TableName": ORDERS,
-        "KeySchema": [
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"}
-        ],
-        "AttributeDefinitions": [
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "N"}
-        ],
-        "BillingMode": "PAY_PER_REQUEST"
-    })))
-    .expect("create Orders");
-    (dir, db)
+    open_two_tables(options, (ACCOUNTS, "id"), ORDERS)
 }
 
 /// A database with `Accounts` (partition key `id`: S) and `Orders` (`pk`: S, `sk`: N).
 fn open() -> (tempfile::TempDir, Db) {
     open_with(DbOptions::default())
-}
-
-#[track_caller]
-fn assert_error<T: std::fmt::Debug>(result: Result<T, DbError>, name: &str, message: &str) {
-    let error = result.expect_err("the request must fail");
-    assert_eq!((error.name(), error.message().as_str()), (name, message));
-}
-
-#[track_caller]
-fn assert_validation<T: std::fmt::Debug>(result: Result<T, DbError>, message: &str) {
-    assert_error(result, "ValidationException", message);
 }
 
 /// The message and reasons of a TransactionCanceledException.

@@ -31,7 +31,6 @@ const WRITES_MAX: usize = 25;
 const READS_MAX: usize = 100;
 /// DynamoDB's bound on a BatchGetItem response; keys past it come back unprocessed.
 const RESPONSE_BYTES_MAX: usize = 16 * 1024 * 1024;
-const RETURN_METRICS: &[&str] = &["SIZE", "NONE"];
 const DUPLICATES: &str = "Provided list of item keys contains duplicates";
 
 /// One checked write of a batch.
@@ -263,11 +262,9 @@ fn check_tables<T>(c: &mut Constraints, map: Option<&BTreeMap<String, T>>) {
 /// BatchWriteItem's member constraints, then its counts.
 fn check_write_members(input: &BatchWriteItemInput) -> Result<(), DbError> {
     let mut c = Constraints::new();
-    c.one_of(input.return_consumed_capacity.as_ref(), "returnConsumedCapacity", RETURN_CAPACITY);
-    c.one_of(
+    c.reports(
+        input.return_consumed_capacity.as_ref(),
         input.return_item_collection_metrics.as_ref(),
-        "returnItemCollectionMetrics",
-        RETURN_METRICS,
     );
     let empty = BTreeMap::new();
     check_tables(&mut c, input.request_items.as_ref());

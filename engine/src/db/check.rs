@@ -103,6 +103,13 @@ impl Constraints {
         }
     }
 
+    /// `ReturnConsumedCapacity` and `ReturnItemCollectionMetrics`, the report members of the
+    /// batch and transaction writes.
+    pub(crate) fn reports(&mut self, capacity: Option<&String>, metrics: Option<&String>) {
+        self.one_of(capacity, "returnConsumedCapacity", &["INDEXES", "TOTAL", "NONE"]);
+        self.one_of(metrics, "returnItemCollectionMetrics", &["SIZE", "NONE"]);
+    }
+
     /// A word from `allowed`, if present.
     pub(crate) fn one_of(&mut self, value: Option<&String>, member: &str, allowed: &[&str]) {
         if let Some(value) = value {

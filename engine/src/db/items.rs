@@ -20,7 +20,7 @@ use crate::model::{check_item_size, validate_value, write_item_json, Item};
 
 const RETURN_VALUES: &[&str] = &["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"];
 pub(crate) const RETURN_CAPACITY: &[&str] = &["INDEXES", "TOTAL", "NONE"];
-const RETURN_METRICS: &[&str] = &["SIZE", "NONE"];
+pub(crate) const RETURN_METRICS: &[&str] = &["SIZE", "NONE"];
 const CONDITIONAL_OPERATORS: &[&str] = &["OR", "AND"];
 const RETURN_ON_FAILURE: &[&str] = &["ALL_OLD", "NONE"];
 

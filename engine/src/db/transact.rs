@@ -37,7 +37,6 @@ use crate::model::{check_item_size, Item};
 const ACTIONS_MAX: usize = 100;
 /// DynamoDB's bound on the aggregate size of a transaction's items.
 const TRANSACTION_BYTES_MAX: usize = 4 * 1024 * 1024;
-const RETURN_METRICS: &[&str] = &["SIZE", "NONE"];
 const RETURN_ON_FAILURE: &[&str] = &["ALL_OLD", "NONE"];
 
 /// DynamoDB's message for two actions (or two reads) on one item.
@@ -477,11 +476,9 @@ fn fingerprint(input: &TransactWriteItemsInput) -> u128 {
 /// TransactWriteItems' member constraints, in DynamoDB's order.
 fn check_write_members(input: &TransactWriteItemsInput) -> Result<(), DbError> {
     let mut c = Constraints::new();
-    c.one_of(input.return_consumed_capacity.as_ref(), "returnConsumedCapacity", RETURN_CAPACITY);
-    c.one_of(
+    c.reports(
+        input.return_consumed_capacity.as_ref(),
         input.return_item_collection_metrics.as_ref(),
-        "returnItemCollectionMetrics",
-        RETURN_METRICS,
     );
     if let Some(token) = &input.client_request_token {
         c.length(token, "clientRequestToken", 1, 36);

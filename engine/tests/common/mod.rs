@@ -1,0 +1,57 @@
+//! What the batch and transaction tests share: requests written as DynamoDB's JSON, a database
+//! with two tables, and assertions on DynamoDB's errors.
+#![allow(dead_code, reason = "each test file uses its own subset")]
+
+use basalt::api::DbError;
+use basalt::{Db, DbOptions};
+use serde_json::{json, Value};
+
+/// A request (or any `basalt::api` type) from DynamoDB's JSON.
+pub fn req<T: serde::de::DeserializeOwned>(value: Value) -> T {
+    serde_json::from_value(value).expect("request decodes")
+}
+
+/// A database with `hash_table` (partition key `hash_key`: S) and `range_table` (`pk`: S,
+/// `sk`: N), both `PAY_PER_REQUEST`.
+pub fn open_two_tables(
+    options: DbOptions,
+    (hash_table, hash_key): (&str, &str),
+    range_table: &str,
+) -> (tempfile::TempDir, Db) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open_with(dir.path(), options).expect("open");
+    db.create_table(req(json!({
+        "TableName": hash_table,
+        "KeySchema": [{"AttributeName": hash_key, "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": hash_key, "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST"
+    })))
+    .expect("create the hash-key table");
+    db.create_table(req(json!({
+        "TableName": range_table,
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"}
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "N"}
+        ],
+        "BillingMode": "PAY_PER_REQUEST"
+    })))
+    .expect("create the range-key table");
+    (dir, db)
+}
+
+/// Asserts that `result` is DynamoDB's exception `name` with `message`.
+#[track_caller]
+pub fn assert_error<T: std::fmt::Debug>(result: Result<T, DbError>, name: &str, message: &str) {
+    let error = result.expect_err("the request must fail");
+    assert_eq!((error.name(), error.message().as_str()), (name, message));
+}
+
+/// Asserts that `result` is a ValidationException with `message`.
+#[track_caller]
+pub fn assert_validation<T: std::fmt::Debug>(result: Result<T, DbError>, message: &str) {
+    assert_error(result, "ValidationException", message);
+}
