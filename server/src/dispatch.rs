@@ -26,7 +26,6 @@ const NOT_BUILT: &[&str] = &[
     "DescribeImport",
     "DescribeKinesisStreamingDestination",
     "DescribeTableReplicaAutoScaling",
-    "DescribeTimeToLive",
     "DisableKinesisStreamingDestination",
     "EnableKinesisStreamingDestination",
     "ExecuteStatement",
@@ -48,7 +47,6 @@ const NOT_BUILT: &[&str] = &[
     "UpdateGlobalTableSettings",
     "UpdateKinesisStreamingDestination",
     "UpdateTableReplicaAutoScaling",
-    "UpdateTimeToLive",
 ];
 
 /// Operations that may wait: for the log's group commit (and its fsync: the item writes,
@@ -68,6 +66,7 @@ const OFF_REACTOR: &[&str] = &[
     "UntagResource",
     "UpdateItem",
     "UpdateTable",
+    "UpdateTimeToLive",
 ];
 
 /// Whether the request with this target may wait, and so must run off the async reactor. Reads
@@ -121,6 +120,8 @@ pub fn dispatch(db: &Db, target: Option<&str>, body: &[u8]) -> Result<Vec<u8>, F
         "ListTagsOfResource" => run(body, |input| db.list_tags_of_resource(input)),
         "DescribeLimits" => run(body, |Empty {}| Ok(db.describe_limits())),
         "DescribeEndpoints" => run(body, |Empty {}| Ok(db.describe_endpoints())),
+        "UpdateTimeToLive" => run(body, |input| db.update_time_to_live(input)),
+        "DescribeTimeToLive" => run(body, |input| db.describe_time_to_live(input)),
         "PutItem" => run(body, |input| db.put_item(input)),
         "GetItem" => run_json(body, |input| db.get_item_json(input)),
         "DeleteItem" => run(body, |input| db.delete_item(input)),
@@ -180,6 +181,7 @@ mod tests {
         let reads = [
             "BatchGetItem",
             "DescribeTable",
+            "DescribeTimeToLive",
             "GetItem",
             "ListTables",
             "ListTagsOfResource",
@@ -189,7 +191,7 @@ mod tests {
         for op in reads {
             assert!(!may_wait(Some(&target(op))), "{op}");
         }
-        for op in ["BatchWriteItem", "TransactWriteItems"] {
+        for op in ["BatchWriteItem", "TransactWriteItems", "UpdateTimeToLive"] {
             assert!(OFF_REACTOR.contains(&op), "{op} waits for the log");
             assert!(!NOT_BUILT.contains(&op), "{op} is built");
         }

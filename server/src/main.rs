@@ -60,6 +60,10 @@ struct Args {
     /// request never wakes another thread.
     #[arg(long)]
     threads: Option<usize>,
+    /// Seconds between two passes of the background expiry of items (time to live) over the
+    /// tables that have it on.
+    #[arg(long, default_value_t = 30.0)]
+    ttl_scan_interval: f64,
 }
 
 fn main() -> ExitCode {
@@ -184,6 +188,8 @@ fn listen(address: SocketAddr) -> Result<std::net::TcpListener, String> {
 fn open_db(args: &Args) -> Result<(Db, Option<tempfile::TempDir>), String> {
     let mut options = DbOptions { region: args.region.clone(), ..DbOptions::default() };
     options.endpoint_address = format!("{}:{}", args.bind, args.port);
+    options.ttl.scan_interval = std::time::Duration::try_from_secs_f64(args.ttl_scan_interval)
+        .map_err(|e| format!("--ttl-scan-interval {}: {e}", args.ttl_scan_interval))?;
     if args.in_memory {
         let dir =
             tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;

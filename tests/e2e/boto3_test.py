@@ -1230,6 +1230,54 @@ class T4Account(Base):
         self.assertEqual(ep["CachePeriodInMinutes"], 1440)
 
 
+class T7TimeToLive(Base):
+    """update_time_to_live, describe_time_to_live, expiry of items (the e2e servers run with
+    --ttl-scan-interval 0.2)."""
+
+    T = f"{PREFIX}-ttl"
+
+    @classmethod
+    def setUpClass(cls):
+        create_table(cls.T)
+        wait_exists(cls.T)
+
+    def test_time_to_live(self):
+        out = client.describe_time_to_live(TableName=self.T)
+        self.assertEqual(out["TimeToLiveDescription"], {"TimeToLiveStatus": "DISABLED"})
+        now = int(time.time())
+        client.put_item(TableName=self.T, Item={"id": {"S": "old"}, "expires": {"N": str(now - 60)}})
+        client.put_item(TableName=self.T, Item={"id": {"S": "new"}, "expires": {"N": str(now + 3600)}})
+        client.put_item(TableName=self.T, Item={"id": {"S": "text"}, "expires": {"S": str(now - 60)}})
+        out = client.update_time_to_live(
+            TableName=self.T, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"}
+        )
+        self.assertEqual(out["TimeToLiveSpecification"], {"Enabled": True, "AttributeName": "expires"})
+        out = client.describe_time_to_live(TableName=self.T)
+        self.assertEqual(
+            out["TimeToLiveDescription"], {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
+        )
+        self.assertClientError(
+            client.update_time_to_live,
+            "ValidationException",
+            "TimeToLive is already enabled",
+            TableName=self.T,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"},
+        )
+        self.assertClientError(
+            client.update_time_to_live,
+            "ValidationException",
+            "Time to live has been modified multiple times within a fixed interval",
+            TableName=self.T,
+            TimeToLiveSpecification={"Enabled": False, "AttributeName": "expires"},
+        )
+        deadline = time.time() + 20
+        while "Item" in client.get_item(TableName=self.T, Key={"id": {"S": "old"}}):
+            self.assertLess(time.time(), deadline, "the expired item is still there after 20 s")
+            time.sleep(0.1)
+        for kept in ("new", "text"):
+            self.assertIn("Item", client.get_item(TableName=self.T, Key={"id": {"S": kept}}), kept)
+
+
 def cleanup():
     for name in CREATED:
         try:

@@ -100,7 +100,7 @@ start_server() {
   port="$(free_port)"
   mkdir -p "$WORK/$name-data"
   "$SERVER_BIN" --port "$port" --bind 127.0.0.1 --data-dir "$WORK/$name-data" \
-    --log-level "${BASALT_E2E_LOG_LEVEL:-warn}" "$@" >"$WORK/$name.log" 2>&1 &
+    --log-level "${BASALT_E2E_LOG_LEVEL:-warn}" --ttl-scan-interval 0.2 "$@" >"$WORK/$name.log" 2>&1 &
   pid=$!
   SERVER_PIDS+=("$pid")
   deadline=$((SECONDS + 30))

@@ -15,11 +15,13 @@ mod batch;
 mod builders;
 mod decode;
 mod error;
+mod ttl;
 mod types;
 
 pub use batch::*;
 pub use decode::decode_request;
 pub use error::{DbError, ErrorCategory};
+pub use ttl::*;
 pub use types::*;
 
 /// The words DynamoDB accepts in enumerated request fields.

@@ -58,6 +58,20 @@ pub(crate) struct TableRecord {
     pub(crate) table_class_changed: Option<f64>,
     pub(crate) deletion_protection: bool,
     pub(crate) tags: Vec<Tag>,
+    /// The time-to-live setting; absent in records written before TTL existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) ttl: Option<TtlRecord>,
+}
+
+/// A table's time-to-live setting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct TtlRecord {
+    /// The attribute holding expiry times.
+    pub(crate) attribute: String,
+    /// Whether expiry is on.
+    pub(crate) enabled: bool,
+    /// When the setting last changed, epoch milliseconds.
+    pub(crate) changed_ms: u64,
 }
 
 impl TableRecord {

@@ -254,7 +254,7 @@ impl Inner {
     }
 
     /// The table for a control-plane call, or DynamoDB's control-plane not-found message.
-    fn control_table(&self, name_or_arn: &str) -> Result<Arc<Table>, DbError> {
+    pub(crate) fn control_table(&self, name_or_arn: &str) -> Result<Arc<Table>, DbError> {
         self.table(name_or_arn).map_err(|_| {
             DbError::ResourceNotFound(format!(
                 "Requested resource not found: Table: {name_or_arn} not found"
@@ -277,7 +277,11 @@ impl Inner {
     }
 
     /// Stores `record` as the new state of `table` and swaps it into the map.
-    fn replace_record(&self, table: &Table, record: TableRecord) -> Result<Arc<Table>, DbError> {
+    pub(crate) fn replace_record(
+        &self,
+        table: &Table,
+        record: TableRecord,
+    ) -> Result<Arc<Table>, DbError> {
         self.core.put(&catalog::table_key(&record.name), &record.encode())?;
         let updated = Arc::new(Table {
             schema: table.schema.clone(),
@@ -333,6 +337,7 @@ fn new_record(inner: &Inner, input: CreateTableInput, space: u32) -> TableRecord
         table_class_changed: None,
         deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
         tags: merge_tags(Vec::new(), input.tags.unwrap_or_default()).expect("checked"),
+        ttl: None,
     }
 }
 

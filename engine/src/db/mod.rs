@@ -23,6 +23,7 @@ mod row;
 mod schema;
 mod tokens;
 mod transact;
+mod ttl;
 mod update;
 
 use std::collections::BTreeMap;
@@ -38,6 +39,7 @@ use catalog::{CleanStats, TableRecord};
 use schema::Schema;
 
 pub use schema::{PARTITION_KEY_BYTES_MAX, SORT_KEY_BYTES_MAX};
+pub use ttl::TtlOptions;
 
 /// A [`Db`]'s settings.
 #[derive(Clone, Debug)]
@@ -50,6 +52,8 @@ pub struct DbOptions {
     pub account_id: String,
     /// The address DescribeEndpoints reports.
     pub endpoint_address: String,
+    /// The background expiry of items (time to live).
+    pub ttl: TtlOptions,
 }
 
 impl Default for DbOptions {
@@ -59,6 +63,7 @@ impl Default for DbOptions {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             endpoint_address: "localhost:8000".into(),
+            ttl: TtlOptions::default(),
         }
     }
 }
@@ -89,17 +94,18 @@ pub struct Db {
     purger: Purger,
 }
 
-/// The background deletion thread; dropping it stops the thread and waits for it.
+/// The background threads (the deletion of dropped tables' items, the expiry of items);
+/// dropping it stops them and waits for them.
 struct Purger {
     inner: Arc<Inner>,
-    thread: Option<JoinHandle<()>>,
+    threads: Vec<JoinHandle<()>>,
 }
 
 impl Drop for Purger {
     fn drop(&mut self) {
         lock(&self.inner.purge).stop = true;
         self.inner.purge_wake.notify_all();
-        if let Some(thread) = self.thread.take() {
+        for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
     }
@@ -208,12 +214,16 @@ impl Db {
             tokens: Mutex::new(tokens::Tokens::default()),
         });
         inner.load_catalog()?;
-        let worker = inner.clone();
-        let thread = std::thread::Builder::new()
-            .name("basalt-purge".into())
-            .spawn(move || purge::run(&worker))
-            .map_err(|e| DbError::Internal(format!("Internal server error: {e}")))?;
-        let purger = Purger { inner: inner.clone(), thread: Some(thread) };
+        let mut purger = Purger { inner: inner.clone(), threads: Vec::new() };
+        let spawn = |name: &str, work: fn(&Inner)| {
+            let worker = inner.clone();
+            std::thread::Builder::new()
+                .name(name.into())
+                .spawn(move || work(&worker))
+                .map_err(|e| DbError::Internal(format!("Internal server error: {e}")))
+        };
+        purger.threads.push(spawn("basalt-purge", purge::run)?);
+        purger.threads.push(spawn("basalt-ttl", ttl::run)?);
         Ok(Db { inner, purger })
     }
 

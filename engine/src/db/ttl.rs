@@ -1,0 +1,311 @@
+//! Time to live: UpdateTimeToLive, DescribeTimeToLive, and the expiry of items.
+//!
+//! A table's setting lives in its catalog record. An item expires when its TTL attribute is a
+//! Number of epoch seconds earlier than now and less than five years in the past (DynamoDB
+//! ignores older values and every other type). Expired items are deleted in the background
+//! (`run`), as ordinary deletes: each one re-checks the item under the shard's writer lock, so
+//! an item whose TTL attribute was changed or removed meanwhile is kept; they cost no capacity.
+//! Until its deletion an expired item still appears in reads, as in DynamoDB. The background
+//! pass scans each TTL-enabled table's snapshot (lock-free) every [`TtlOptions::scan_interval`]
+//! and deletes at most [`TtlOptions::deletes_per_second`], so foreground requests only ever
+//! meet it as one more writer of single items.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::api::{
+    DbError, DescribeTimeToLiveOutput, TableNameInput, TimeToLiveDescription,
+    TimeToLiveSpecification, UpdateTimeToLiveInput, UpdateTimeToLiveOutput,
+};
+use crate::db::catalog::{self, TtlRecord};
+use crate::db::check::Constraints;
+use crate::db::row::{decode_row, row_size};
+use crate::db::{lock, Db, Inner, Table};
+use crate::model::{AttributeValue, Number};
+
+/// How the background expiry of items runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TtlOptions {
+    /// The pause between two passes over the TTL-enabled tables.
+    pub scan_interval: Duration,
+    /// At most this many expired items deleted per second.
+    pub deletes_per_second: u32,
+    /// After a change of a table's setting, further changes are refused for this long
+    /// (DynamoDB: one hour).
+    pub change_interval: Duration,
+}
+
+impl Default for TtlOptions {
+    fn default() -> TtlOptions {
+        TtlOptions {
+            scan_interval: Duration::from_secs(30),
+            deletes_per_second: 1_000,
+            change_interval: Duration::from_secs(3_600),
+        }
+    }
+}
+
+/// Values this far in the past are not expiry times (DynamoDB: "five years"; Julian years).
+const FIVE_YEARS_SECS: u64 = 5 * 31_557_600;
+
+impl Db {
+    /// UpdateTimeToLive: turns the expiry of a table's items on (naming the attribute that
+    /// holds their expiry times) or off. The change applies at once; a further change within
+    /// the hour is refused, as DynamoDB refuses it.
+    ///
+    /// # Errors
+    /// `ValidationException` for a missing member, for enabling twice ("TimeToLive is already
+    /// enabled"), disabling twice, naming another attribute than the active one, and a second
+    /// change within the hour; `ResourceNotFoundException`.
+    pub fn update_time_to_live(
+        &self,
+        input: UpdateTimeToLiveInput,
+    ) -> Result<UpdateTimeToLiveOutput, DbError> {
+        let mut c = Constraints::new();
+        c.table_name_or_arn(input.table_name.as_ref());
+        let spec = c.required(input.time_to_live_specification.as_ref(), "timeToLiveSpecification");
+        if let Some(spec) = spec {
+            let member = "timeToLiveSpecification.attributeName";
+            c.text(spec.attribute_name.as_ref(), member, 1, 255);
+            c.required(spec.enabled.as_ref(), "timeToLiveSpecification.enabled");
+        }
+        c.finish()?;
+        let spec = spec.expect("checked");
+        let (Some(enable), Some(attribute)) = (spec.enabled, spec.attribute_name.as_ref()) else {
+            unreachable!("checked")
+        };
+        let _control = lock(&self.inner.control);
+        let table = self.inner.control_table(input.table_name.as_deref().expect("checked"))?;
+        let now = epoch_ms();
+        let current = table.record.ttl.as_ref();
+        match current {
+            Some(ttl) if ttl.enabled && ttl.attribute != *attribute => {
+                return Err(DbError::validation(format!(
+                    "TimeToLive is active on a different AttributeName: current AttributeName is {}",
+                    ttl.attribute
+                )))
+            }
+            Some(ttl) if ttl.enabled && enable => {
+                return Err(DbError::validation("TimeToLive is already enabled"))
+            }
+            Some(ttl) if !ttl.enabled && !enable => {
+                return Err(DbError::validation("TimeToLive is already disabled"))
+            }
+            None if !enable => return Err(DbError::validation("TimeToLive is already disabled")),
+            _ => {}
+        }
+        let interval = self.inner.options.ttl.change_interval.as_millis() as u64;
+        if current.is_some_and(|ttl| now.saturating_sub(ttl.changed_ms) < interval) {
+            return Err(DbError::validation(
+                "Time to live has been modified multiple times within a fixed interval",
+            ));
+        }
+        let mut record = table.record.clone();
+        record.ttl =
+            Some(TtlRecord { attribute: attribute.clone(), enabled: enable, changed_ms: now });
+        self.inner.replace_record(&table, record)?;
+        if enable {
+            // Look at the table now rather than at the next pass.
+            self.inner.purge_wake.notify_all();
+        }
+        Ok(UpdateTimeToLiveOutput {
+            time_to_live_specification: TimeToLiveSpecification {
+                enabled: Some(enable),
+                attribute_name: Some(attribute.clone()),
+            },
+        })
+    }
+
+    /// DescribeTimeToLive: whether the expiry of a table's items is on, and the attribute.
+    ///
+    /// # Errors
+    /// `ResourceNotFoundException`; `ValidationException` for a bad table name.
+    pub fn describe_time_to_live(
+        &self,
+        input: TableNameInput,
+    ) -> Result<DescribeTimeToLiveOutput, DbError> {
+        let mut c = Constraints::new();
+        c.table_name_or_arn(input.table_name.as_ref());
+        c.finish()?;
+        let table = self.inner.control_table(input.table_name.as_deref().expect("checked"))?;
+        let enabled = table.record.ttl.as_ref().filter(|ttl| ttl.enabled);
+        Ok(DescribeTimeToLiveOutput {
+            time_to_live_description: TimeToLiveDescription {
+                time_to_live_status: if enabled.is_some() { "ENABLED" } else { "DISABLED" }.into(),
+                attribute_name: enabled.map(|ttl| ttl.attribute.clone()),
+            },
+        })
+    }
+
+    /// Deletes, now, every expired item of every table with time to live on, as the background
+    /// expiry would (without its rate limit); returns how many it deleted.
+    ///
+    /// # Errors
+    /// A storage failure.
+    pub fn expire_items(&self) -> Result<u64, DbError> {
+        expire_pass(&self.inner, &mut Pacer::unlimited()).map(|(deleted, _)| deleted)
+    }
+}
+
+/// The background expiry's loop, on its own thread: a pass over every TTL-enabled table each
+/// `scan_interval` (or when a table turns TTL on), until the database closes or the store
+/// fails.
+pub(crate) fn run(inner: &Inner) {
+    let options = inner.options.ttl;
+    loop {
+        {
+            let state = lock(&inner.purge);
+            if state.stop {
+                return;
+            }
+            let (state, _) = inner
+                .purge_wake
+                .wait_timeout(state, options.scan_interval)
+                .unwrap_or_else(|e| e.into_inner());
+            if state.stop {
+                return;
+            }
+        }
+        let mut pacer = Pacer::new(options.deletes_per_second);
+        match expire_pass(inner, &mut pacer) {
+            Ok((_, true)) => {}
+            // Closing, or the store failed and is poisoned (nothing can be written until it is
+            // reopened; the next open resumes expiry).
+            Ok((_, false)) | Err(_) => return,
+        }
+    }
+}
+
+/// One pass over every TTL-enabled table; returns the items deleted and `false` if it stopped
+/// because the database is closing.
+fn expire_pass(inner: &Inner, pacer: &mut Pacer) -> Result<(u64, bool), DbError> {
+    let tables: Vec<Arc<Table>> = {
+        let tables = inner.tables.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        tables
+            .values()
+            .filter(|t| t.record.ttl.as_ref().is_some_and(|ttl| ttl.enabled))
+            .cloned()
+            .collect()
+    };
+    let mut deleted = 0;
+    for table in tables {
+        let Some(ttl) = table.record.ttl.as_ref() else { continue };
+        let window = Window::now();
+        let snapshot = inner.core.snapshot();
+        let range = catalog::space_range(table.record.space);
+        for entry in snapshot.range(catalog::as_slices(&range)) {
+            let (key, row) = entry?;
+            if !window.expired(&row, &ttl.attribute)? {
+                continue;
+            }
+            if !pacer.pace(inner) {
+                return Ok((deleted, false));
+            }
+            deleted += u64::from(delete_if_expired(inner, &table, &key, &ttl.attribute, &window)?);
+        }
+    }
+    Ok((deleted, true))
+}
+
+/// Deletes the item under `key` if it is still expired under the writer lock; whether it did.
+fn delete_if_expired(
+    inner: &Inner,
+    table: &Table,
+    key: &[u8],
+    attribute: &str,
+    window: &Window,
+) -> Result<bool, DbError> {
+    let alive = table.alive.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !*alive {
+        return Ok(false);
+    }
+    let (_, size) = inner.core.write_with(&[key], |rows| {
+        let mut batch = crate::core::Batch::new();
+        let row = rows.first().and_then(Option::as_deref);
+        let size = match row {
+            Some(row) if window.expired(row, attribute)? => {
+                batch.delete(key);
+                Some(row_size(row)?)
+            }
+            _ => None,
+        };
+        Ok::<_, DbError>((batch, size))
+    })?;
+    if let Some(size) = size {
+        table.stats.add(-1, -(size as i64));
+    }
+    Ok(size.is_some())
+}
+
+/// The expiry window at one moment: a Number strictly between `oldest` and `now` has expired.
+struct Window {
+    now: Number,
+    oldest: Number,
+}
+
+impl Window {
+    fn now() -> Window {
+        let ms = epoch_ms();
+        let number = |ms: u64| {
+            Number::parse(&format!("{}.{:03}", ms / 1000, ms % 1000)).expect("a valid number")
+        };
+        Window { now: number(ms), oldest: number(ms.saturating_sub(FIVE_YEARS_SECS * 1000)) }
+    }
+
+    /// Whether the stored `row` holds an expired `attribute`. Rows that do not contain the
+    /// attribute's name at all are passed over without decoding.
+    fn expired(&self, row: &[u8], attribute: &str) -> Result<bool, DbError> {
+        let name = attribute.as_bytes();
+        if !row.windows(name.len()).any(|window| window == name) {
+            return Ok(false);
+        }
+        let item = decode_row(row)?;
+        Ok(match item.get(attribute) {
+            Some(AttributeValue::N(expiry)) => *expiry < self.now && *expiry > self.oldest,
+            _ => false,
+        })
+    }
+}
+
+/// Keeps deletions under a rate, sleeping (interruptibly: the database may close) when ahead.
+struct Pacer {
+    per_second: Option<u32>,
+    started: Instant,
+    done: u64,
+}
+
+impl Pacer {
+    fn new(per_second: u32) -> Pacer {
+        Pacer { per_second: Some(per_second.max(1)), started: Instant::now(), done: 0 }
+    }
+
+    fn unlimited() -> Pacer {
+        Pacer { per_second: None, started: Instant::now(), done: 0 }
+    }
+
+    /// Waits until one more deletion is within the rate; `false` if the database is closing.
+    fn pace(&mut self, inner: &Inner) -> bool {
+        self.done += 1;
+        let Some(per_second) = self.per_second else { return true };
+        let due = Duration::from_secs_f64(self.done as f64 / f64::from(per_second));
+        let mut state = lock(&inner.purge);
+        loop {
+            if state.stop {
+                return false;
+            }
+            let elapsed = self.started.elapsed();
+            if elapsed >= due {
+                return true;
+            }
+            let (next, _) = inner
+                .purge_wake
+                .wait_timeout(state, due - elapsed)
+                .unwrap_or_else(|e| e.into_inner());
+            state = next;
+        }
+    }
+}
+
+fn epoch_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
