@@ -204,7 +204,11 @@ impl<F: Fs> Core<F> {
     /// A damaged SSTable block.
     pub fn get(&self, key: &[u8]) -> Result<Option<Bytes>> {
         let shard = &self.inner.shards[self.inner.route(key).index()];
-        shard.version().get(key)
+        // Under the publication seqlock (two loads of the sequence): a read that sees one shard
+        // of a multi-shard write started after all of its shards were published, so a later
+        // read of another of its shards sees it too.
+        let version = self.inner.txn_seq.read(|| shard.version());
+        version.get(key)
     }
 
     /// A consistent view of the whole store as of now, unaffected by later writes, flushes and
@@ -451,9 +455,14 @@ impl<F: Fs> Inner<F> {
             })?;
             slots.push(slot);
         }
-        let mut touched_slots = slots.clone();
-        touched_slots.sort_unstable();
-        touched_slots.dedup();
+        // Every locked shard is sealed and published with the write, also one it only read
+        // (`write_with`): a later write of a shard this one read must not become visible before
+        // this one, or a reader could see that later write without this one, which read the
+        // older value (a transaction's condition check on one shard and its put on another).
+        // The read-only shard gets a root equal to its working tree, under this LSN, as a
+        // barrier for the writes behind it. (For `Core::write` the locked shards are exactly
+        // the written ones.)
+        let touched_slots: Vec<usize> = (0..locked.len()).collect();
         let multi = touched_slots.len() > 1;
         self.check_poisoned()?;
         let ticket = self.wal.enqueue(&[payload])?;
@@ -527,12 +536,9 @@ impl<F: Fs> Inner<F> {
         drop(states);
         match applied {
             Ok(applied) => {
+                // The write's publication covers every locked shard through its LSN, so also
+                // the changes `decide` saw (`seen`, at lower LSNs).
                 let lsn = self.complete(applied)?;
-                // The write's own publication covers the shards it wrote; a shard that was only
-                // read may hold another thread's write, durable by now (the log is durable in
-                // order) but perhaps not yet published: a `get` right after this returns must
-                // still see what `decide` saw.
-                self.wait_published(&seen)?;
                 Ok((Some(lsn), decided))
             }
             Err(error) => {

@@ -145,9 +145,9 @@ impl Db {
     pub fn batch_get_item(&self, input: BatchGetItemInput) -> Result<BatchGetItemOutput, DbError> {
         check_get_members(&input)?;
         let request_items = input.request_items.as_ref().expect("required members were checked");
-        let mut reads = Vec::new();
-        // By storage key, across the request: one table may be named by name and by ARN.
-        let mut seen = HashSet::new();
+        // Projections, values and tables of every table first, then keys and duplicates (a
+        // missing table wins over a duplicate key, as in BatchWriteItem and DynamoDB).
+        let mut requests = Vec::with_capacity(request_items.len());
         for (named, request) in request_items {
             let projection = self.read_projection(
                 request.projection_expression.as_ref(),
@@ -157,7 +157,12 @@ impl Db {
             for key in request.keys.as_deref().unwrap_or_default() {
                 check_values(Some(key))?;
             }
-            let table = self.inner.table(named)?;
+            requests.push((named, request, projection, self.inner.table(named)?));
+        }
+        let mut reads = Vec::with_capacity(requests.len());
+        // By storage key, across the request: one table may be named by name and by ARN.
+        let mut seen = HashSet::new();
+        for (named, request, projection, table) in requests {
             let mut keys = Vec::new();
             for key in request.keys.as_deref().unwrap_or_default() {
                 let item_key = table.schema.key_of_key(key)?;

@@ -8,7 +8,7 @@
 //! count) is exactly the one the write replaces.
 
 mod batch;
-mod catalog;
+pub(crate) mod catalog;
 mod check;
 mod control;
 mod exprs;
@@ -90,7 +90,7 @@ impl Default for DbOptions {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Db {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
     purger: Purger,
 }
 

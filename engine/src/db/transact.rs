@@ -65,6 +65,15 @@ enum Request {
     Update(UpdateItemInput),
 }
 
+/// An action checked as far as it can be without its table.
+struct Checked<'a> {
+    table_named: &'a str,
+    guard: Guard<'a>,
+    effect: Effect<'a>,
+    /// The item of a put, the key otherwise.
+    required: &'a Item,
+}
+
 /// A checked action, ready to run under the writer locks.
 struct Action<'a> {
     table: Arc<Table>,
@@ -136,9 +145,13 @@ impl Db {
     /// placeholders first (for all actions), then tables and keys, then the one-item rule and
     /// the aggregate size.
     fn prepare_actions<'a>(&self, requests: &'a [Request]) -> Result<Vec<Action<'a>>, DbError> {
-        let actions = requests
+        let checked = requests
             .iter()
-            .map(|request| self.prepare_action(request))
+            .map(|request| self.check_action(request))
+            .collect::<Result<Vec<_>, _>>()?;
+        let actions = checked
+            .into_iter()
+            .map(|checked| self.locate(checked))
             .collect::<Result<Vec<_>, _>>()?;
         let mut keys = HashSet::with_capacity(actions.len());
         let mut bytes = 0usize;
@@ -160,7 +173,8 @@ impl Db {
         Ok(actions)
     }
 
-    fn prepare_action<'a>(&self, request: &'a Request) -> Result<Action<'a>, DbError> {
+    /// An action's checks that need no table: values, sizes, expressions, placeholders.
+    fn check_action<'a>(&self, request: &'a Request) -> Result<Checked<'a>, DbError> {
         let (params, required, extra) = match request {
             Request::Check(input) | Request::Delete(input) => {
                 (write_params!(input), input.key.as_ref(), None)
@@ -176,14 +190,14 @@ impl Db {
         let (guard, mut placeholders) = params.guard(&self.inner.exprs, &[], &extra)?;
         let required = required.expect("required members were checked");
         let table_named = params.table_name.map_or("", String::as_str);
-        let (effect, key_of_item) = match request {
-            Request::Check(_) => (Effect::Check, false),
-            Request::Delete(_) => (Effect::Delete, false),
+        let effect = match request {
+            Request::Check(_) => Effect::Check,
+            Request::Delete(_) => Effect::Delete,
             Request::Put(_) => {
                 let size = check_item_size(required).map_err(|_| {
                     DbError::validation("Item size has exceeded the maximum allowed size")
                 })?;
-                (Effect::Put { row: encode_row(required, size), size }, true)
+                Effect::Put { row: encode_row(required, size), size }
             }
             Request::Update(input) => {
                 let changes = self.changes(input, &params, &mut placeholders)?;
@@ -192,20 +206,26 @@ impl Db {
                     Some(update) => expr::check_update(update, bindings, &[])?,
                     None => Vec::new(),
                 };
-                (Effect::Update { key: required, changes, targets }, false)
+                Effect::Update { key: required, changes, targets }
             }
         };
         placeholders.finish()?;
+        Ok(Checked { table_named, guard, effect, required })
+    }
+
+    /// An action's checks against its table: the table exists, the update leaves the key
+    /// alone, the key matches the schema.
+    fn locate<'a>(&self, checked: Checked<'a>) -> Result<Action<'a>, DbError> {
+        let Checked { table_named, guard, effect, required } = checked;
         let table = self.inner.table(table_named)?;
         if let Effect::Update { targets, .. } = &effect {
             let key_names: Vec<&str> =
                 table.schema.attributes().map(|(attribute, _)| attribute.name.as_str()).collect();
             expr::check_update_keys(targets, &key_names)?;
         }
-        let item_key = if key_of_item {
-            table.schema.key_of_item(required)?
-        } else {
-            table.schema.key_of_key(required)?
+        let item_key = match effect {
+            Effect::Put { .. } => table.schema.key_of_item(required)?,
+            _ => table.schema.key_of_key(required)?,
         };
         let key = catalog::item_storage_key(table.record.space, &item_key);
         Ok(Action { table, key, table_named, guard, effect })
@@ -469,8 +489,31 @@ fn canceled(reasons: Vec<CancellationReason>) -> DbError {
 /// (`ReturnConsumedCapacity`, `ReturnItemCollectionMetrics`) is left out: a retry asking for
 /// other reports is the same request, and DynamoDB's answer to it differs anyway.
 fn fingerprint(input: &TransactWriteItemsInput) -> u128 {
-    let bytes = serde_json::to_vec(&input.transact_items).expect("requests serialize");
+    let mut request = serde_json::to_value(&input.transact_items).expect("requests serialize");
+    sort_sets(&mut request);
+    let bytes = serde_json::to_vec(&request).expect("values serialize");
     xxhash_rust::xxh3::xxh3_128(&bytes)
+}
+
+/// Sorts the members of every set (`SS`, `NS`, `BS`) in a request's JSON: a set has no order,
+/// so `["a","b"]` and `["b","a"]` are the same request.
+fn sort_sets(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(members) => {
+            for (name, member) in members.iter_mut() {
+                match member {
+                    serde_json::Value::Array(set)
+                        if matches!(name.as_str(), "SS" | "NS" | "BS") =>
+                    {
+                        set.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+                    }
+                    other => sort_sets(other),
+                }
+            }
+        }
+        serde_json::Value::Array(values) => values.iter_mut().for_each(sort_sets),
+        _ => {}
+    }
 }
 
 /// TransactWriteItems' member constraints, in DynamoDB's order.
