@@ -43,6 +43,32 @@ fn seeds() -> Vec<(u8, Value)> {
             9,
             json!({"Item": {"pk": {"S": "b"}, "sk": {"N": "-1.5e-3"}, "bin": {"B": "AAEC"}, "n": {"NULL": true}, "s": {"NS": ["1", "2"]}}}),
         ),
+        (
+            13,
+            json!({"RequestItems": {"fuzzed": [{"PutRequest": {"Item": {"pk": {"S": "c"}, "sk": {"N": "1"}, "ttl": {"N": "1"}}}}, {"DeleteRequest": {"Key": {"pk": {"S": "a"}, "sk": {"N": "1"}}}}]}, "ReturnConsumedCapacity": "TOTAL"}),
+        ),
+        (
+            14,
+            json!({"RequestItems": {"fuzzed": {"Keys": [{"pk": {"S": "a"}, "sk": {"N": "1"}}, {"pk": {"S": "c"}, "sk": {"N": "1"}}], "ProjectionExpression": "#v, sk", "ExpressionAttributeNames": {"#v": "v"}}}}),
+        ),
+        (
+            15,
+            json!({"TransactItems": [
+                {"Put": {"TableName": "fuzzed", "Item": {"pk": {"S": "d"}, "sk": {"N": "2"}, "n": {"N": "5"}}, "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Update": {"TableName": "fuzzed", "Key": {"pk": {"S": "e"}, "sk": {"N": "2"}}, "UpdateExpression": "ADD n :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+                {"ConditionCheck": {"TableName": "fuzzed", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}}, "ConditionExpression": "attribute_exists(v)", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+                {"Delete": {"TableName": "fuzzed", "Key": {"pk": {"S": "f"}, "sk": {"N": "3"}}}}
+            ], "ClientRequestToken": "token", "ReturnConsumedCapacity": "INDEXES"}),
+        ),
+        (
+            16,
+            json!({"TransactItems": [{"Get": {"TableName": "fuzzed", "Key": {"pk": {"S": "d"}, "sk": {"N": "2"}}, "ProjectionExpression": "n"}}]}),
+        ),
+        (
+            17,
+            json!({"TableName": "fuzzed", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "ttl"}}),
+        ),
+        (18, json!({"TableName": "fuzzed"})),
     ]
 }
 
@@ -94,7 +120,7 @@ fn mutate(rng: &mut SmallRng, value: &mut Value, depth: usize) {
 #[test]
 fn mutated_requests_never_panic_and_refusals_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(dir.path()).unwrap();
+    let db = Db::open_with(dir.path(), basalt::db::fuzz::fuzz_options()).unwrap();
     fuzz_setup(&db).unwrap();
     let seeds = seeds();
     let mut rng = SmallRng::seed_from_u64(0xba5a17);

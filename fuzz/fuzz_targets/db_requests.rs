@@ -1,6 +1,8 @@
 //! Request bodies from untrusted bytes: arbitrary JSON decoded into `basalt::api` requests and
 //! run against one database (PutItem, GetItem, DeleteItem, UpdateItem, Query, Scan, CreateTable, DescribeTable,
-//! UpdateTable, TagResource, ListTables, DeleteTable): an answer or one of DynamoDB's errors,
+//! UpdateTable, TagResource, ListTables, DeleteTable, BatchWriteItem, BatchGetItem,
+//! TransactWriteItems, TransactGetItems, UpdateTimeToLive, DescribeTimeToLive with the expiry
+//! of items): an answer or one of DynamoDB's errors,
 //! never a panic or an internal error, and a refused request changes nothing.
 #![no_main]
 
@@ -13,7 +15,7 @@ fn db() -> &'static Db {
     static DB: OnceLock<(tempfile::TempDir, Db)> = OnceLock::new();
     let (_, db) = DB.get_or_init(|| {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = Db::open(dir.path()).expect("open");
+        let db = Db::open_with(dir.path(), basalt::db::fuzz::fuzz_options()).expect("open");
         basalt::db::fuzz::fuzz_setup(&db).expect("setup");
         (dir, db)
     });

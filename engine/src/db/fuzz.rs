@@ -1,19 +1,33 @@
 //! The fuzz target `db_requests`: arbitrary request bodies through decoding and every operation
-//! of [`Db`] (the item operations, UpdateItem, Query and Scan also aimed at the fuzzed table), which must answer with a result or one of DynamoDB's errors, never a panic; and a
-//! failed request must leave the table's contents and counts as they were.
+//! of [`Db`] (the item operations, UpdateItem, Query, Scan, the batches and transactions also
+//! aimed at the fuzzed table), which must answer with a result or one of DynamoDB's errors,
+//! never a panic; and a failed request must leave the table's contents and counts as they were.
 
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::api::{
-    CreateTableInput, DbError, DeleteItemInput, DeleteTableInput, DescribeTableInput, GetItemInput,
-    ListTablesInput, PutItemInput, QueryInput, ScanInput, TagResourceInput, UpdateItemInput,
-    UpdateTableInput,
+    BatchGetItemInput, BatchWriteItemInput, CreateTableInput, DbError, DeleteItemInput,
+    DeleteTableInput, DescribeTableInput, GetItemInput, ListTablesInput, PutItemInput, QueryInput,
+    ScanInput, TableNameInput, TagResourceInput, TransactGetItemsInput, TransactWriteItemsInput,
+    UpdateItemInput, UpdateTableInput, UpdateTimeToLiveInput,
 };
-use crate::db::Db;
+use crate::db::{Db, DbOptions, TtlOptions};
 
 /// The table every fuzz input starts with.
 pub const FUZZ_TABLE: &str = "fuzzed";
+
+/// The options the fuzz target opens its database with: no background expiry of items, which
+/// would change the table between a request and the check that it changed nothing (expiry
+/// runs in the request that asks for it, `DescribeTimeToLive`'s slot).
+#[must_use]
+pub fn fuzz_options() -> DbOptions {
+    let ttl = TtlOptions {
+        scan_interval: std::time::Duration::from_secs(u64::from(u32::MAX)),
+        ..TtlOptions::default()
+    };
+    DbOptions { ttl, ..DbOptions::default() }
+}
 
 /// Creates [`FUZZ_TABLE`] (partition key `pk` S, sort key `sk` N) if it is missing.
 ///
@@ -40,8 +54,12 @@ pub fn fuzz_setup(db: &Db) -> Result<(), DbError> {
 /// On a bug: an operation that panics, or a failed one that changed the table's item count.
 pub fn fuzz_request(db: &Db, bytes: &[u8]) {
     let Some((&op, body)) = bytes.split_first() else { return };
+    if op % 20 == 18 {
+        // Expiry (there is no background expiry here), before the count is taken.
+        db.expire_items().expect("expiry never fails on a healthy store");
+    }
     let before = count(db);
-    let failed = match op % 14 {
+    let failed = match op % 20 {
         0 => run(body, |i: PutItemInput| db.put_item(i)),
         1 => run(body, |i: GetItemInput| same_answers(db.get_item(i.clone()), db.get_item_json(i))),
         2 => run(body, |i: DeleteItemInput| db.delete_item(i)),
@@ -65,6 +83,12 @@ pub fn fuzz_request(db: &Db, bytes: &[u8]) {
         12 => run(body, |i: DeleteItemInput| {
             db.delete_item(DeleteItemInput { table_name: Some(FUZZ_TABLE.into()), ..i })
         }),
+        13 => run(body, |i: BatchWriteItemInput| db.batch_write_item(i)),
+        14 => run(body, |i: BatchGetItemInput| db.batch_get_item(i)),
+        15 => run(body, |i: TransactWriteItemsInput| db.transact_write_items(i)),
+        16 => run(body, |i: TransactGetItemsInput| db.transact_get_items(i)),
+        17 => run(body, |i: UpdateTimeToLiveInput| db.update_time_to_live(i)),
+        18 => run(body, |i: TableNameInput| db.describe_time_to_live(i)),
         _ => run(body, |i: PutItemInput| {
             // Aim at the fuzzed table, so item validation is reached more often.
             db.put_item(PutItemInput { table_name: Some(FUZZ_TABLE.into()), ..i })
