@@ -109,6 +109,44 @@ impl Db {
     /// TransactWriteItems: applies up to 100 puts, updates and deletes across tables, with
     /// condition checks, all together or none at all.
     ///
+    /// # Example
+    /// ```
+    /// use basalt::api::{
+    ///     CreateTableInput, GetItemInput, PutItemInput, TransactWriteItem,
+    ///     TransactWriteItemsInput, Update,
+    /// };
+    /// use basalt::{item, Db};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let db = Db::open(dir.path())?;
+    /// db.create_table(CreateTableInput::new("Accounts").partition_key("id", "S"))?;
+    /// db.put_item(PutItemInput::new("Accounts", item! { "id" => "a", "balance" => 100 }))?;
+    /// db.put_item(PutItemInput::new("Accounts", item! { "id" => "b", "balance" => 0 }))?;
+    /// // Adds `delta` to a balance, which may not go below zero.
+    /// let change = |id: &str, delta: i64| TransactWriteItem {
+    ///     update: Some(Update {
+    ///         table_name: Some("Accounts".into()),
+    ///         key: Some(item! { "id" => id }),
+    ///         update_expression: Some("SET balance = balance + :d".into()),
+    ///         condition_expression: Some("balance >= :min".into()),
+    ///         expression_attribute_values: Some(item! { ":d" => delta, ":min" => (-delta).max(0) }),
+    ///         ..Update::default()
+    ///     }),
+    ///     ..TransactWriteItem::default()
+    /// };
+    /// let transfer = |amount: i64| TransactWriteItemsInput {
+    ///     transact_items: Some(vec![change("a", -amount), change("b", amount)]),
+    ///     ..TransactWriteItemsInput::default()
+    /// };
+    /// db.transact_write_items(transfer(30))?;
+    /// // `a` holds 70: a transfer of 100 is cancelled as a whole, so `b` keeps 30.
+    /// let error = db.transact_write_items(transfer(100)).expect_err("not enough money");
+    /// assert_eq!(error.name(), "TransactionCanceledException");
+    /// let b = db.get_item(GetItemInput::new("Accounts", item! { "id" => "b" }))?;
+    /// assert_eq!(b.item, Some(item! { "id" => "b", "balance" => 30 }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// `TransactionCanceledException` when any action's condition is false or its update
     /// cannot apply (with one reason per action, in order); `ValidationException` for a request
