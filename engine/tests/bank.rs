@@ -15,9 +15,12 @@
 //! the transfers in flight at the kill (at most one per thread). `BASALT_BANK_CRASH_CYCLES`
 //! sets the number of kills (8 by default).
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use common::{ack, report, spawn_child};
+
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -246,12 +249,6 @@ fn child_transfer(run: u64, thread: u64, counter: u64) -> Transfer {
     random_transfer(&mut SmallRng::seed_from_u64(seed))
 }
 
-fn report(line: &str) {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "ack {line}").expect("report");
-    out.flush().expect("flush");
-}
-
 #[test]
 fn bank_crash_child() {
     let Ok(dir) = std::env::var(CHILD_ENV) else { return };
@@ -282,8 +279,7 @@ fn bank_crash_child() {
 type Ack = (u64, u64, bool);
 
 fn parse_ack(line: &str) -> Option<Ack> {
-    // libtest may print "test bank_crash_child ... " on the same line before the first ack.
-    let rest = &line[line.find("ack ")? + 4..];
+    let rest = ack(line)?;
     let words: Vec<&str> = rest.split(' ').collect();
     let [thread, counter, committed] = words.as_slice() else { return None };
     Some((thread.parse().ok()?, counter.parse().ok()?, *committed == "1"))
@@ -291,14 +287,7 @@ fn parse_ack(line: &str) -> Option<Ack> {
 
 /// Starts a child, SIGKILLs it after `millis`, returns its acknowledgements.
 fn run_child(dir: &Path, run: u64, millis: u64) -> Vec<Ack> {
-    let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "bank_crash_child", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, dir)
-        .env(RUN_ENV, run.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn child");
+    let mut child = spawn_child("bank_crash_child", (CHILD_ENV, dir), (RUN_ENV, run));
     let stdout = child.stdout.take().expect("piped stdout");
     let reader = std::thread::spawn(move || {
         BufReader::new(stdout).lines().map_while(Result::ok).filter_map(|l| parse_ack(&l)).collect()

@@ -11,10 +11,13 @@
 //! after its last acknowledgement, which the parent recomputes from the same deterministic
 //! sequence. The child is this test binary, re-run with only `crash_child` selected.
 
+mod common;
+
+use common::{ack, report, spawn_child};
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -113,9 +116,7 @@ fn crash_child() {
                         }
                     };
                     result.expect("write");
-                    let mut out = std::io::stdout().lock();
-                    writeln!(out, "ack {thread} {counter}").expect("report");
-                    out.flush().expect("flush");
+                    report(&format!("{thread} {counter}"));
                 }
             })
         })
@@ -128,22 +129,13 @@ fn crash_child() {
 /// Starts a child, lets it write for `millis`, SIGKILLs it; returns each thread's last
 /// acknowledged counter and how long before the kill the last acknowledgement arrived.
 fn run_child(dir: &Path, run: u64, millis: u64) -> (BTreeMap<u64, u64>, Option<Duration>) {
-    let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, dir)
-        .env(RUN_ENV, run.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn child");
+    let mut child = spawn_child("crash_child", (CHILD_ENV, dir), (RUN_ENV, run));
     let stdout = child.stdout.take().expect("piped stdout");
     let reader = std::thread::spawn(move || {
         let mut last = BTreeMap::new();
         let mut last_at = None;
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            // libtest may print "test crash_child ... " on the same line before the first ack.
-            let ack = line.find("ack ").map(|at| &line[at + 4..]);
-            let mut words = ack.into_iter().flat_map(|l| l.split(' '));
+            let mut words = ack(&line).into_iter().flat_map(|l| l.split(' '));
             let thread = words.next().and_then(|w| w.parse::<u64>().ok());
             let counter = words.next().and_then(|w| w.parse::<u64>().ok());
             if let (Some(thread), Some(counter)) = (thread, counter) {

@@ -19,10 +19,13 @@
 //! `BASALT_DB_CRASH_CYCLES` sets the number of cycles (20 by default). The child is this test
 //! binary, re-run with only `crash_db_child` selected.
 
+mod common;
+
+use common::{ack, report, spawn_child};
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -150,12 +153,6 @@ fn exists(db: &Db, name: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // The child.
 
-fn report(line: &str) {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "ack {line}").expect("report");
-    out.flush().expect("flush");
-}
-
 #[test]
 fn crash_db_child() {
     let Ok(dir) = std::env::var(CHILD_ENV) else { return };
@@ -240,8 +237,7 @@ enum Ack {
 }
 
 fn parse_ack(line: &str) -> Option<Ack> {
-    // libtest may print "test crash_db_child ... " on the same line before the first ack.
-    let rest = &line[line.find("ack ")? + 4..];
+    let rest = ack(line)?;
     let words: Vec<&str> = rest.split(' ').collect();
     let n = |i: usize| words.get(i).and_then(|w| w.parse::<u64>().ok());
     match (words.first().copied()?, words.get(1).copied()) {
@@ -257,14 +253,7 @@ fn parse_ack(line: &str) -> Option<Ack> {
 /// Starts a child, lets it work for `millis`, SIGKILLs it; returns its acknowledgements in
 /// order and how long before the kill the last one arrived.
 fn run_child(dir: &Path, run: u64, millis: u64) -> (Vec<Ack>, Option<Duration>) {
-    let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "crash_db_child", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, dir)
-        .env(RUN_ENV, run.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn child");
+    let mut child = spawn_child("crash_db_child", (CHILD_ENV, dir), (RUN_ENV, run));
     let stdout = child.stdout.take().expect("piped stdout");
     let reader = std::thread::spawn(move || {
         let mut acks = Vec::new();

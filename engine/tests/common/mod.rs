@@ -55,3 +55,37 @@ pub fn assert_error<T: std::fmt::Debug>(result: Result<T, DbError>, name: &str, 
 pub fn assert_validation<T: std::fmt::Debug>(result: Result<T, DbError>, message: &str) {
     assert_error(result, "ValidationException", message);
 }
+
+/// How a crash test's child reports an acknowledged write before it is killed: `ack <line>` on
+/// stdout, flushed at once.
+pub fn report(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "ack {line}").expect("report");
+    out.flush().expect("flush");
+}
+
+/// Starts this test binary again, running only the test `test` (a child that works until it is
+/// killed), with `dir` and `run` in the environment variables `dir_env` and `run_env`; its
+/// stdout is piped, its stderr dropped.
+pub fn spawn_child(
+    test: &str,
+    (dir_env, dir): (&str, &std::path::Path),
+    (run_env, run): (&str, u64),
+) -> std::process::Child {
+    use std::process::{Command, Stdio};
+    Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(dir_env, dir)
+        .env(run_env, run.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn child")
+}
+
+/// The acknowledgement on a line of a child's output: the text after `ack ` (libtest may print
+/// "test NAME ... " on the same line before the first one).
+pub fn ack(line: &str) -> Option<&str> {
+    line.find("ack ").map(|at| &line[at + 4..])
+}
