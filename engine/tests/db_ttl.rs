@@ -49,6 +49,9 @@ fn describe(db: &Db, table: &str) -> serde_json::Value {
     serde_json::to_value(output).expect("serializes")
 }
 
+/// Five Julian years, in seconds: expiry times older than this are not expiry times.
+const FIVE_YEARS: u64 = 5 * 31_557_600;
+
 fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs()
 }
@@ -177,10 +180,13 @@ fn only_numbers_of_past_epoch_seconds_within_five_years_expire() {
         ("milliseconds", Some(n(now * 1000)), false),
         ("string", Some(basalt::model::AttributeValue::S((now - 60).to_string())), false),
         (
-            "set",
+            "list",
             Some(basalt::model::AttributeValue::from(vec![basalt::model::AttributeValue::from(1)])),
             false,
         ),
+        ("number-set", Some(req(json!({"NS": [(now - 60).to_string()]}))), false),
+        ("almost-five-years", Some(n(now - FIVE_YEARS + 86_400)), true),
+        ("over-five-years", Some(n(now - FIVE_YEARS - 86_400)), false),
         ("none", None, false),
     ];
     for (id, expires, _) in &cases {
@@ -247,4 +253,80 @@ fn the_background_expiry_deletes_expired_items() {
         assert_eq!(exists(&db, &format!("s{i}")), i % 2 == 1, "s{i}");
     }
     db.close().expect("close while the expiry thread runs");
+}
+
+/// Puts `count` items already expired into `table` (partition key `id`).
+fn put_expired(db: &Db, table: &str, count: usize) {
+    let past = now_secs() - 10;
+    for i in 0..count {
+        let item = item! { "id" => format!("e{i}"), "expires" => past };
+        db.put_item(PutItemInput::new(table, item)).expect("put");
+    }
+}
+
+fn count_of(db: &Db, table: &str) -> i64 {
+    db.describe_table(TableNameInput::new(table)).expect("describe").table.item_count
+}
+
+fn create_hash_table(db: &Db, name: &str) {
+    db.create_table(req(json!({
+        "TableName": name,
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST"
+    })))
+    .expect("create");
+}
+
+/// Waits up to `limit` for `table` to hold `count` items; how long it took.
+fn wait_for_count(db: &Db, table: &str, count: i64, limit: Duration) -> Duration {
+    let start = Instant::now();
+    while count_of(db, table) != count {
+        assert!(start.elapsed() < limit, "{table} still holds {} items", count_of(db, table));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    start.elapsed()
+}
+
+#[test]
+fn a_table_turned_on_during_a_pass_is_looked_at_when_the_pass_ends() {
+    let ttl = TtlOptions {
+        change_interval: Duration::ZERO,
+        scan_interval: Duration::from_secs(3600),
+        deletes_per_second: 40,
+    };
+    let (_dir, db) = open(DbOptions { ttl, ..DbOptions::default() });
+    create_hash_table(&db, "AAA");
+    put_expired(&db, "AAA", 40);
+    put_expired(&db, SESSIONS, 1);
+    set_ttl(&db, "AAA", true, "expires").expect("enable AAA");
+    std::thread::sleep(Duration::from_millis(200));
+    set_ttl(&db, SESSIONS, true, "expires").expect("enable Sessions during the pass over AAA");
+    // AAA takes about a second at 40 deletions a second; Sessions comes right after, not an
+    // hour later.
+    wait_for_count(&db, SESSIONS, 0, Duration::from_secs(20));
+    assert_eq!(count_of(&db, "AAA"), 0);
+}
+
+#[test]
+fn a_pass_leaves_a_table_deleted_under_it_at_once() {
+    let ttl = TtlOptions {
+        change_interval: Duration::ZERO,
+        scan_interval: Duration::from_secs(3600),
+        deletes_per_second: 20,
+    };
+    let (_dir, db) = open(DbOptions { ttl, ..DbOptions::default() });
+    create_hash_table(&db, "AAA");
+    put_expired(&db, "AAA", 200);
+    put_expired(&db, SESSIONS, 1);
+    // One pass: AAA first (tables in name order), then Sessions.
+    set_ttl(&db, SESSIONS, true, "expires").expect("enable Sessions");
+    wait_for_count(&db, SESSIONS, 0, Duration::from_secs(20));
+    put_expired(&db, SESSIONS, 1);
+    set_ttl(&db, "AAA", true, "expires").expect("enable AAA");
+    std::thread::sleep(Duration::from_millis(300));
+    db.delete_table(TableNameInput::new("AAA")).expect("delete AAA during the pass");
+    // Without leaving AAA, the pass would pace through its ~190 remaining rows (~10 s).
+    let took = wait_for_count(&db, SESSIONS, 0, Duration::from_secs(20));
+    assert!(took < Duration::from_secs(5), "Sessions waited {took:?} behind a deleted table");
 }

@@ -61,7 +61,7 @@ struct Args {
     #[arg(long)]
     threads: Option<usize>,
     /// Seconds between two passes of the background expiry of items (time to live) over the
-    /// tables that have it on.
+    /// tables that have it on (at least 0.1).
     #[arg(long, default_value_t = 30.0)]
     ttl_scan_interval: f64,
 }
@@ -188,6 +188,12 @@ fn listen(address: SocketAddr) -> Result<std::net::TcpListener, String> {
 fn open_db(args: &Args) -> Result<(Db, Option<tempfile::TempDir>), String> {
     let mut options = DbOptions { region: args.region.clone(), ..DbOptions::default() };
     options.endpoint_address = format!("{}:{}", args.bind, args.port);
+    if args.ttl_scan_interval.is_nan() || args.ttl_scan_interval < 0.1 {
+        return Err(format!(
+            "--ttl-scan-interval {}: must be at least 0.1 seconds",
+            args.ttl_scan_interval
+        ));
+    }
     options.ttl.scan_interval = std::time::Duration::try_from_secs_f64(args.ttl_scan_interval)
         .map_err(|e| format!("--ttl-scan-interval {}: {e}", args.ttl_scan_interval))?;
     if args.in_memory {

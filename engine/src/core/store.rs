@@ -268,6 +268,11 @@ impl<F: Fs> Core<F> {
         self.inner.stats()
     }
 
+    /// How durable a write is when it returns (fixed when the store was opened).
+    pub fn durability(&self) -> Durability {
+        self.inner.durability()
+    }
+
     /// The number of shards (fixed when the store was created).
     pub fn shard_count(&self) -> u16 {
         self.inner.shard_count()

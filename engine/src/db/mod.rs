@@ -105,6 +105,7 @@ impl Drop for Purger {
     fn drop(&mut self) {
         lock(&self.inner.purge).stop = true;
         self.inner.purge_wake.notify_all();
+        self.inner.ttl_wake.notify_all();
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
@@ -119,6 +120,8 @@ pub(crate) struct Inner {
     pub(crate) control: Mutex<()>,
     pub(crate) purge: Mutex<PurgeState>,
     pub(crate) purge_wake: Condvar,
+    /// Wakes the expiry thread: a table turned TTL on (`PurgeState::ttl_kicks`), or closing.
+    pub(crate) ttl_wake: Condvar,
     /// Parsed expressions, by source text.
     pub(crate) exprs: exprs::ExprCache,
     /// TransactWriteItems' client request tokens.
@@ -134,6 +137,8 @@ pub(crate) struct PurgeState {
     pub(crate) idle_at: Option<u64>,
     /// The purge failed (the store is poisoned); it resumes after the next open.
     pub(crate) failed: Option<DbError>,
+    /// Bumped whenever a table turns TTL on, so the expiry thread looks again at once.
+    pub(crate) ttl_kicks: u64,
 }
 
 /// A table as the data plane sees it. Control-plane changes replace the `Table` in the map;
@@ -210,6 +215,7 @@ impl Db {
             control: Mutex::new(()),
             purge: Mutex::new(PurgeState::default()),
             purge_wake: Condvar::new(),
+            ttl_wake: Condvar::new(),
             exprs: exprs::ExprCache::default(),
             tokens: Mutex::new(tokens::Tokens::default()),
         });
@@ -227,8 +233,9 @@ impl Db {
         Ok(Db { inner, purger })
     }
 
-    /// Closes the database: waits for the background deletion of dropped tables to pause,
-    /// records the item counts, and closes the storage core.
+    /// Closes the database: waits for the background threads (the deletion of dropped tables'
+    /// items, the expiry of items) to stop, records the item counts, and closes the storage
+    /// core.
     ///
     /// # Errors
     /// The storage core failed to write or close.

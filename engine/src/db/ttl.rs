@@ -105,8 +105,10 @@ impl Db {
             Some(TtlRecord { attribute: attribute.clone(), enabled: enable, changed_ms: now });
         self.inner.replace_record(&table, record)?;
         if enable {
-            // Look at the table now rather than at the next pass.
-            self.inner.purge_wake.notify_all();
+            // Look at the table now rather than at the next pass (also when a pass is running:
+            // it looks again once it ends).
+            lock(&self.inner.purge).ttl_kicks += 1;
+            self.inner.ttl_wake.notify_all();
         }
         Ok(UpdateTimeToLiveOutput {
             time_to_live_specification: TimeToLiveSpecification {
@@ -143,68 +145,135 @@ impl Db {
     /// # Errors
     /// A storage failure.
     pub fn expire_items(&self) -> Result<u64, DbError> {
-        expire_pass(&self.inner, &mut Pacer::unlimited()).map(|(deleted, _)| deleted)
+        match expire_pass(&self.inner, &mut Pacer::unlimited())? {
+            Pass::Done(deleted) => Ok(deleted),
+            Pass::Stopped => Ok(0),
+        }
     }
 }
 
 /// The background expiry's loop, on its own thread: a pass over every TTL-enabled table each
-/// `scan_interval` (or when a table turns TTL on), until the database closes or the store
-/// fails.
+/// `scan_interval`, and at once when a table turns TTL on, until the database closes. A pass
+/// that fails (a damaged block, a poisoned store) is retried at the next interval.
 pub(crate) fn run(inner: &Inner) {
-    let options = inner.options.ttl;
+    let interval = inner.options.ttl.scan_interval.max(SCAN_INTERVAL_MIN);
+    let mut seen_kicks = 0;
     loop {
         {
-            let state = lock(&inner.purge);
+            let mut state = lock(&inner.purge);
+            let deadline = Instant::now() + interval;
+            while !state.stop && state.ttl_kicks == seen_kicks {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                state =
+                    inner.ttl_wake.wait_timeout(state, left).unwrap_or_else(|e| e.into_inner()).0;
+            }
             if state.stop {
                 return;
             }
-            let (state, _) = inner
-                .purge_wake
-                .wait_timeout(state, options.scan_interval)
-                .unwrap_or_else(|e| e.into_inner());
-            if state.stop {
-                return;
-            }
+            seen_kicks = state.ttl_kicks;
         }
-        let mut pacer = Pacer::new(options.deletes_per_second);
-        match expire_pass(inner, &mut pacer) {
-            Ok((_, true)) => {}
-            // Closing, or the store failed and is poisoned (nothing can be written until it is
-            // reopened; the next open resumes expiry).
-            Ok((_, false)) | Err(_) => return,
+        let mut pacer = Pacer::new(inner.options.ttl.deletes_per_second);
+        if let Ok(Pass::Stopped) = expire_pass(inner, &mut pacer) {
+            return;
         }
     }
 }
 
-/// One pass over every TTL-enabled table; returns the items deleted and `false` if it stopped
-/// because the database is closing.
-fn expire_pass(inner: &Inner, pacer: &mut Pacer) -> Result<(u64, bool), DbError> {
+/// How a pass ended.
+enum Pass {
+    Done(u64),
+    /// The database is closing.
+    Stopped,
+}
+
+/// Rows a pass reads from one snapshot before it takes a fresh one (a snapshot pins the
+/// versions it reads) and looks again whether it should go on.
+const ROWS_PER_SNAPSHOT: usize = 1024;
+/// The shortest pause between two passes.
+const SCAN_INTERVAL_MIN: Duration = Duration::from_millis(10);
+
+/// One pass over every TTL-enabled table.
+fn expire_pass(inner: &Inner, pacer: &mut Pacer) -> Result<Pass, DbError> {
     let tables: Vec<Arc<Table>> = {
         let tables = inner.tables.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        tables
-            .values()
-            .filter(|t| t.record.ttl.as_ref().is_some_and(|ttl| ttl.enabled))
-            .cloned()
-            .collect()
+        tables.values().filter(|t| ttl_on(t).is_some()).cloned().collect()
     };
     let mut deleted = 0;
     for table in tables {
-        let Some(ttl) = table.record.ttl.as_ref() else { continue };
-        let window = Window::now();
-        let snapshot = inner.core.snapshot();
-        let range = catalog::space_range(table.record.space);
-        for entry in snapshot.range(catalog::as_slices(&range)) {
-            let (key, row) = entry?;
-            if !window.expired(&row, &ttl.attribute)? {
-                continue;
-            }
-            if !pacer.pace(inner) {
-                return Ok((deleted, false));
-            }
-            deleted += u64::from(delete_if_expired(inner, &table, &key, &ttl.attribute, &window)?);
+        match expire_table(inner, &table, pacer)? {
+            Pass::Done(count) => deleted += count,
+            Pass::Stopped => return Ok(Pass::Stopped),
         }
     }
-    Ok((deleted, true))
+    Ok(Pass::Done(deleted))
+}
+
+/// The expiry attribute of a table with TTL on.
+fn ttl_on(table: &Table) -> Option<&str> {
+    table.record.ttl.as_ref().filter(|ttl| ttl.enabled).map(|ttl| ttl.attribute.as_str())
+}
+
+/// Expires the items of one table, reading it in runs of [`ROWS_PER_SNAPSHOT`] rows, each from
+/// a fresh snapshot; stops early when the table is gone or its TTL was turned off or changed.
+fn expire_table(inner: &Inner, table: &Table, pacer: &mut Pacer) -> Result<Pass, DbError> {
+    let Some(attribute) = ttl_on(table) else { return Ok(Pass::Done(0)) };
+    let range = catalog::space_range(table.record.space);
+    let mut after: Option<Vec<u8>> = None;
+    let mut deleted = 0;
+    loop {
+        if lock(&inner.purge).stop {
+            return Ok(Pass::Stopped);
+        }
+        if !still_expiring(inner, table) {
+            return Ok(Pass::Done(deleted));
+        }
+        let window = Window::now();
+        let snapshot = inner.core.snapshot();
+        let start = match &after {
+            Some(key) => std::ops::Bound::Excluded(key.as_slice()),
+            None => std::ops::Bound::Included(range.start.as_slice()),
+        };
+        let mut rows = 0;
+        for entry in snapshot.range((start, std::ops::Bound::Excluded(range.end.as_slice()))) {
+            let (key, row) = entry?;
+            rows += 1;
+            after = Some(key.to_vec());
+            if window.expired(&row, attribute)? {
+                if !pacer.pace(inner) {
+                    return Ok(Pass::Stopped);
+                }
+                match delete_if_expired(inner, table, &key, attribute, &window)? {
+                    Deleted::Yes => deleted += 1,
+                    Deleted::No => {}
+                    Deleted::TableGone => return Ok(Pass::Done(deleted)),
+                }
+            }
+            if rows == ROWS_PER_SNAPSHOT {
+                break;
+            }
+        }
+        if rows < ROWS_PER_SNAPSHOT {
+            return Ok(Pass::Done(deleted));
+        }
+    }
+}
+
+/// Whether `table` is still in the catalog, the same incarnation, with the same TTL setting.
+fn still_expiring(inner: &Inner, table: &Table) -> bool {
+    let tables = inner.tables.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    tables.get(&table.record.name).is_some_and(|current| {
+        current.record.space == table.record.space && ttl_on(current) == ttl_on(table)
+    })
+}
+
+/// What [`delete_if_expired`] did.
+enum Deleted {
+    Yes,
+    No,
+    TableGone,
 }
 
 /// Deletes the item under `key` if it is still expired under the writer lock; whether it did.
@@ -214,10 +283,10 @@ fn delete_if_expired(
     key: &[u8],
     attribute: &str,
     window: &Window,
-) -> Result<bool, DbError> {
+) -> Result<Deleted, DbError> {
     let alive = table.alive.read().unwrap_or_else(std::sync::PoisonError::into_inner);
     if !*alive {
-        return Ok(false);
+        return Ok(Deleted::TableGone);
     }
     let (_, size) = inner.core.write_with(&[key], |rows| {
         let mut batch = crate::core::Batch::new();
@@ -231,10 +300,13 @@ fn delete_if_expired(
         };
         Ok::<_, DbError>((batch, size))
     })?;
-    if let Some(size) = size {
-        table.stats.add(-1, -(size as i64));
-    }
-    Ok(size.is_some())
+    Ok(match size {
+        Some(size) => {
+            table.stats.add(-1, -(size as i64));
+            Deleted::Yes
+        }
+        None => Deleted::No,
+    })
 }
 
 /// The expiry window at one moment: a Number strictly between `oldest` and `now` has expired.
@@ -267,41 +339,44 @@ impl Window {
     }
 }
 
-/// Keeps deletions under a rate, sleeping (interruptibly: the database may close) when ahead.
+/// Keeps deletions under a rate: a token bucket holding at most a tenth of a second's worth,
+/// so time spent reading rows that have not expired does not turn into a burst. Sleeps
+/// interruptibly (the database may close).
 struct Pacer {
-    per_second: Option<u32>,
-    started: Instant,
-    done: u64,
+    per_second: Option<f64>,
+    tokens: f64,
+    refilled: Instant,
 }
 
 impl Pacer {
     fn new(per_second: u32) -> Pacer {
-        Pacer { per_second: Some(per_second.max(1)), started: Instant::now(), done: 0 }
+        let per_second = f64::from(per_second.max(1));
+        Pacer { per_second: Some(per_second), tokens: 1.0, refilled: Instant::now() }
     }
 
     fn unlimited() -> Pacer {
-        Pacer { per_second: None, started: Instant::now(), done: 0 }
+        Pacer { per_second: None, tokens: 0.0, refilled: Instant::now() }
     }
 
     /// Waits until one more deletion is within the rate; `false` if the database is closing.
     fn pace(&mut self, inner: &Inner) -> bool {
-        self.done += 1;
         let Some(per_second) = self.per_second else { return true };
-        let due = Duration::from_secs_f64(self.done as f64 / f64::from(per_second));
+        let burst = (per_second / 10.0).max(1.0);
         let mut state = lock(&inner.purge);
         loop {
             if state.stop {
                 return false;
             }
-            let elapsed = self.started.elapsed();
-            if elapsed >= due {
+            let now = Instant::now();
+            let earned = now.duration_since(self.refilled).as_secs_f64() * per_second;
+            self.tokens = (self.tokens + earned).min(burst);
+            self.refilled = now;
+            if self.tokens >= 1.0 {
+                self.tokens -= 1.0;
                 return true;
             }
-            let (next, _) = inner
-                .purge_wake
-                .wait_timeout(state, due - elapsed)
-                .unwrap_or_else(|e| e.into_inner());
-            state = next;
+            let wait = Duration::from_secs_f64((1.0 - self.tokens) / per_second);
+            state = inner.ttl_wake.wait_timeout(state, wait).unwrap_or_else(|e| e.into_inner()).0;
         }
     }
 }
