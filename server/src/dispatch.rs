@@ -69,12 +69,20 @@ const OFF_REACTOR: &[&str] = &[
     "UpdateTimeToLive",
 ];
 
+/// The item writes among [`OFF_REACTOR`]: they wait only for the log (and, briefly, for a
+/// writer lock), so when the log does not write or sync per request they need not leave the
+/// reactor.
+const ITEM_WRITES: &[&str] =
+    &["BatchWriteItem", "DeleteItem", "PutItem", "TransactWriteItems", "UpdateItem"];
+
 /// Whether the request with this target may wait, and so must run off the async reactor. Reads
-/// (lock-free snapshots, no system calls), unknown and unbuilt targets answer without waiting.
-pub fn may_wait(target: Option<&str>) -> bool {
-    target
-        .and_then(|t| t.strip_prefix(TARGET_PREFIX))
-        .is_some_and(|operation| OFF_REACTOR.contains(&operation))
+/// (lock-free snapshots, no system calls), unknown and unbuilt targets answer without waiting;
+/// so do item writes when `log_waits` is false (`Durability::None`, as `--in-memory` runs: an
+/// append only copies the record into the log's memory).
+pub fn may_wait(target: Option<&str>, log_waits: bool) -> bool {
+    target.and_then(|t| t.strip_prefix(TARGET_PREFIX)).is_some_and(|operation| {
+        OFF_REACTOR.contains(&operation) && (log_waits || !ITEM_WRITES.contains(&operation))
+    })
 }
 
 /// Why a request got no answer from the database.
@@ -176,7 +184,14 @@ mod tests {
     fn writes_wait_and_reads_do_not() {
         let target = |op: &str| format!("{TARGET_PREFIX}{op}");
         for op in OFF_REACTOR {
-            assert!(may_wait(Some(&target(op))), "{op}");
+            assert!(may_wait(Some(&target(op)), true), "{op}");
+        }
+        for op in ITEM_WRITES {
+            assert!(OFF_REACTOR.contains(op), "{op}");
+            assert!(!may_wait(Some(&target(op)), false), "{op} without a log that waits");
+        }
+        for op in ["Scan", "CreateTable", "UpdateTimeToLive"] {
+            assert!(may_wait(Some(&target(op)), false), "{op} waits whatever the log does");
         }
         let reads = [
             "BatchGetItem",
@@ -189,13 +204,13 @@ mod tests {
             "TransactGetItems",
         ];
         for op in reads {
-            assert!(!may_wait(Some(&target(op))), "{op}");
+            assert!(!may_wait(Some(&target(op)), true), "{op}");
         }
         for op in ["BatchWriteItem", "TransactWriteItems", "UpdateTimeToLive"] {
             assert!(OFF_REACTOR.contains(&op), "{op} waits for the log");
             assert!(!NOT_BUILT.contains(&op), "{op} is built");
         }
-        assert!(!may_wait(None));
-        assert!(!may_wait(Some("PutItem")), "without the prefix it is no operation");
+        assert!(!may_wait(None, true));
+        assert!(!may_wait(Some("PutItem"), true), "without the prefix it is no operation");
     }
 }

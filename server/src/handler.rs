@@ -94,6 +94,12 @@ impl Handler {
         &self.db
     }
 
+    /// Whether a write waits for the database's log (a `write` or `fdatasync` per group), and so
+    /// must run off the reactor: every durability but `Durability::None`.
+    pub fn log_waits(&self) -> bool {
+        self.db.core().durability() != basalt::core::Durability::None
+    }
+
     /// Answers one request.
     pub fn handle(&self, request: &Request<'_>) -> Response {
         self.handle_at(request, SystemTime::now())

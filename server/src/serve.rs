@@ -79,6 +79,7 @@ async fn answer(
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().map(str::to_string);
+    let log_waits = handler.log_waits();
     let run = move || {
         let request = Request {
             method: &method,
@@ -90,8 +91,9 @@ async fn answer(
         handler.handle(&request)
     };
     let target = parts.headers.get("x-amz-target").and_then(|t| t.to_str().ok());
-    let response = if dispatch::may_wait(target) {
-        // Writes wait for the log (group commit, fsync): off the reactor, on the blocking pool.
+    let response = if dispatch::may_wait(target, log_waits) {
+        // Writes wait for the log (group commit, write, fsync): off the reactor, on the blocking
+        // pool.
         tokio::task::spawn_blocking(run).await.unwrap_or_else(|error| {
             tracing::error!(%error, "request handler panicked");
             internal_error()
