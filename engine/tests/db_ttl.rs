@@ -21,6 +21,14 @@ fn options(change_interval: Duration, scan_interval: Duration) -> DbOptions {
     DbOptions { ttl, ..DbOptions::default() }
 }
 
+/// Options without the background expiry: items expire only in `Db::expire_items`, so a test
+/// can count what each call deletes.
+fn manual() -> DbOptions {
+    let ttl =
+        TtlOptions { change_interval: Duration::ZERO, background: false, ..TtlOptions::default() };
+    DbOptions { ttl, ..DbOptions::default() }
+}
+
 fn open(options: DbOptions) -> (tempfile::TempDir, Db) {
     open_two_tables(options, (SESSIONS, "id"), EVENTS)
 }
@@ -165,7 +173,7 @@ fn after_the_interval_the_setting_changes_and_survives_a_reopen() {
 
 #[test]
 fn only_numbers_of_past_epoch_seconds_within_five_years_expire() {
-    let (_dir, db) = open(options(Duration::ZERO, Duration::from_secs(3600)));
+    let (_dir, db) = open(manual());
     let now = now_secs();
     let n = |secs: u64| basalt::model::AttributeValue::N(secs.to_string().parse().expect("number"));
     let cases = [
@@ -211,7 +219,7 @@ fn only_numbers_of_past_epoch_seconds_within_five_years_expire() {
 
 #[test]
 fn an_item_whose_expiry_moved_is_kept_and_disabling_stops_expiry() {
-    let (_dir, db) = open(options(Duration::ZERO, Duration::from_secs(3600)));
+    let (_dir, db) = open(manual());
     set_ttl(&db, SESSIONS, true, "expires").expect("enable");
     let past = now_secs() - 10;
     db.put_item(PutItemInput::new(SESSIONS, session("a", Some(past.into())))).expect("put");
@@ -294,6 +302,7 @@ fn a_table_turned_on_during_a_pass_is_looked_at_when_the_pass_ends() {
         change_interval: Duration::ZERO,
         scan_interval: Duration::from_secs(3600),
         deletes_per_second: 40,
+        background: true,
     };
     let (_dir, db) = open(DbOptions { ttl, ..DbOptions::default() });
     create_hash_table(&db, "AAA");
@@ -314,6 +323,7 @@ fn a_pass_leaves_a_table_deleted_under_it_at_once() {
         change_interval: Duration::ZERO,
         scan_interval: Duration::from_secs(3600),
         deletes_per_second: 20,
+        background: true,
     };
     let (_dir, db) = open(DbOptions { ttl, ..DbOptions::default() });
     create_hash_table(&db, "AAA");

@@ -22,10 +22,7 @@ pub const FUZZ_TABLE: &str = "fuzzed";
 /// runs in the request that asks for it, `DescribeTimeToLive`'s slot).
 #[must_use]
 pub fn fuzz_options() -> DbOptions {
-    let ttl = TtlOptions {
-        scan_interval: std::time::Duration::from_secs(u64::from(u32::MAX)),
-        ..TtlOptions::default()
-    };
+    let ttl = TtlOptions { background: false, ..TtlOptions::default() };
     DbOptions { ttl, ..DbOptions::default() }
 }
 

@@ -229,7 +229,9 @@ impl Db {
                 .map_err(|e| DbError::Internal(format!("Internal server error: {e}")))
         };
         purger.threads.push(spawn("basalt-purge", purge::run)?);
-        purger.threads.push(spawn("basalt-ttl", ttl::run)?);
+        if inner.options.ttl.background {
+            purger.threads.push(spawn("basalt-ttl", ttl::run)?);
+        }
         Ok(Db { inner, purger })
     }
 

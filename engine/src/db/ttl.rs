@@ -26,6 +26,9 @@ use crate::model::{AttributeValue, Number};
 /// How the background expiry of items runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TtlOptions {
+    /// Whether a background thread expires items. Without it, items expire only when
+    /// [`Db::expire_items`] is called (an embedder that wants to choose the moment).
+    pub background: bool,
     /// The pause between two passes over the TTL-enabled tables.
     pub scan_interval: Duration,
     /// At most this many expired items deleted per second.
@@ -38,6 +41,7 @@ pub struct TtlOptions {
 impl Default for TtlOptions {
     fn default() -> TtlOptions {
         TtlOptions {
+            background: true,
             scan_interval: Duration::from_secs(30),
             deletes_per_second: 1_000,
             change_interval: Duration::from_secs(3_600),
