@@ -13,12 +13,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use crate::api::{
-    BatchGetItemInput, BatchGetItemOutput, BatchWriteItemInput, BatchWriteItemOutput,
-    ConsumedCapacity, DbError, KeysAndAttributes, WriteRequest,
+    BatchGetItemInput, BatchGetItemOutput, BatchWriteItemInput, BatchWriteItemOutput, DbError,
+    KeysAndAttributes, WriteRequest,
 };
 use crate::core::Batch;
 use crate::db::check::Constraints;
-use crate::db::items::{check_values, consumed, read_units, write_units, RETURN_CAPACITY};
+use crate::db::items::{check_values, read_units, write_units, UnitsByTable, RETURN_CAPACITY};
 use crate::db::row::{decode_row, encode_row, row_size};
 use crate::db::transact::hold_alive;
 use crate::db::{catalog, Db, Table};
@@ -77,21 +77,16 @@ impl Db {
             }
             Ok::<_, DbError>((batch, old_sizes))
         })?;
-        let mut units: Vec<(&str, f64)> = Vec::new();
+        let mut units = UnitsByTable::default();
         for (write, old) in writes.iter().zip(old_sizes) {
             let new = write.put.as_ref().map(|(_, size)| *size);
-            let items = i64::from(new.is_some()) - i64::from(old.is_some());
-            write.table.stats.add(items, new.unwrap_or(0) as i64 - old.unwrap_or(0) as i64);
-            add_units(
-                &mut units,
-                write.table_named,
-                write_units(new.unwrap_or(0).max(old.unwrap_or(0))),
-            );
+            write.table.stats.replace(old, new);
+            units.add(write.table_named, 0.0, write_units(new.unwrap_or(0).max(old.unwrap_or(0))));
         }
         let mode = input.return_consumed_capacity.as_deref();
         Ok(BatchWriteItemOutput {
             unprocessed_items: BTreeMap::new(),
-            consumed_capacity: report(&units, mode),
+            consumed_capacity: units.report(mode),
         })
     }
 
@@ -176,7 +171,7 @@ impl Db {
         }
         let snapshot = self.inner.core.snapshot();
         let mut output = BatchGetItemOutput::default();
-        let mut units: Vec<(&str, f64)> = Vec::new();
+        let mut units = UnitsByTable::default();
         let mut bytes = 0usize;
         for (named, request, projection, keys) in &reads {
             let consistent = request.consistent_read.unwrap_or(false);
@@ -193,7 +188,7 @@ impl Db {
                     continue;
                 }
                 bytes += size;
-                add_units(&mut units, named, read_units(size, consistent));
+                units.add(named, read_units(size, consistent), 0.0);
                 let Some(item) = row.as_deref().map(decode_row).transpose()? else { continue };
                 found.push(match projection {
                     Some(paths) => expr::project(&item, paths),
@@ -201,7 +196,7 @@ impl Db {
                 });
             }
         }
-        output.consumed_capacity = report(&units, input.return_consumed_capacity.as_deref());
+        output.consumed_capacity = units.report(input.return_consumed_capacity.as_deref());
         Ok(output)
     }
 }
@@ -216,21 +211,6 @@ fn item_of(request: &WriteRequest) -> (&Item, bool) {
         }
         (None, None) => unreachable!("every write request was checked to hold one request"),
     }
-}
-
-fn add_units<'a>(units: &mut Vec<(&'a str, f64)>, table: &'a str, add: f64) {
-    match units.iter_mut().find(|(name, _)| *name == table) {
-        Some((_, total)) => *total += add,
-        None => units.push((table, add)),
-    }
-}
-
-/// One capacity entry per table, each item rounded separately (DynamoDB: "BatchGetItem /
-/// BatchWriteItem").
-fn report(units: &[(&str, f64)], mode: Option<&str>) -> Option<Vec<ConsumedCapacity>> {
-    let entries: Vec<ConsumedCapacity> =
-        units.iter().filter_map(|(table, units)| consumed(table, mode, *units)).collect();
-    (!entries.is_empty() || matches!(mode, Some("TOTAL" | "INDEXES"))).then_some(entries)
 }
 
 /// How DynamoDB shows a map of tables in its constraint messages.

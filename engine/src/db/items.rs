@@ -199,7 +199,7 @@ impl Db {
             },
         )?;
         let old_size = old.as_deref().map(row_size).transpose()?;
-        table.stats.add(i64::from(old_size.is_none()), size as i64 - old_size.unwrap_or(0) as i64);
+        table.stats.replace(old_size, Some(size));
         params.output(return_old, old.as_deref(), write_units(size.max(old_size.unwrap_or(0))))
     }
 
@@ -336,9 +336,7 @@ impl Db {
             },
         )?;
         let old_size = old.as_deref().map(row_size).transpose()?;
-        if let Some(old_size) = old_size {
-            table.stats.add(-1, -(old_size as i64));
-        }
+        table.stats.replace(old_size, None);
         params.output(return_old, old.as_deref(), write_units(old_size.unwrap_or(0)))
     }
 
@@ -453,4 +451,54 @@ pub(crate) fn consumed(table: &str, mode: Option<&str>, units: f64) -> Option<Co
             capacity_units: units,
         }),
     })
+}
+
+/// Read and write units per table, tables named as the request named them, in the order they
+/// were first met: the capacity report of a request over several items.
+#[derive(Default)]
+pub(crate) struct UnitsByTable<'a> {
+    tables: Vec<(&'a str, f64, f64)>,
+}
+
+impl<'a> UnitsByTable<'a> {
+    pub(crate) fn add(&mut self, table: &'a str, read: f64, write: f64) {
+        match self.tables.iter_mut().find(|(name, _, _)| *name == table) {
+            Some((_, r, w)) => {
+                *r += read;
+                *w += write;
+            }
+            None => self.tables.push((table, read, write)),
+        }
+    }
+
+    /// One entry per table with its total, as batches report it.
+    pub(crate) fn report(&self, mode: Option<&str>) -> Option<Vec<ConsumedCapacity>> {
+        if !matches!(mode, Some("TOTAL" | "INDEXES")) {
+            return None;
+        }
+        let entries = self.tables.iter().map(|(table, r, w)| consumed(table, mode, r + w));
+        entries.collect()
+    }
+
+    /// One entry per table with reads and writes apart, as transactions report it.
+    pub(crate) fn split_report(&self, mode: Option<&str>) -> Option<Vec<ConsumedCapacity>> {
+        let indexes = match mode {
+            Some("TOTAL") => false,
+            Some("INDEXES") => true,
+            _ => return None,
+        };
+        let nonzero = |units: f64| (units > 0.0).then_some(units);
+        let report = self.tables.iter().map(|&(table, read, write)| ConsumedCapacity {
+            table_name: table.to_string(),
+            capacity_units: read + write,
+            read_capacity_units: nonzero(read),
+            write_capacity_units: nonzero(write),
+            table: indexes.then_some(Capacity {
+                read_capacity_units: nonzero(read),
+                write_capacity_units: nonzero(write),
+                capacity_units: read + write,
+            }),
+        });
+        Some(report.collect())
+    }
 }

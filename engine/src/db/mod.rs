@@ -168,6 +168,13 @@ impl TableStats {
         self.bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
+    /// Accounts for a write that replaced an item of `old` bytes (`None`: there was none) by
+    /// one of `new` bytes (`None`: deleted).
+    pub(crate) fn replace(&self, old: Option<usize>, new: Option<usize>) {
+        let items = i64::from(new.is_some()) - i64::from(old.is_some());
+        self.add(items, new.unwrap_or(0) as i64 - old.unwrap_or(0) as i64);
+    }
+
     pub(crate) fn get(&self) -> (i64, i64) {
         // ORDERING: Relaxed: see `add`.
         let items = self.items.load(Ordering::Relaxed);

@@ -11,12 +11,13 @@
 //!
 //! [`Core::write_with`]: crate::core::Core::write_with
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLockReadGuard};
 use std::time::Instant;
 
 use crate::api::{
-    CancellationReason, ConsumedCapacity, DbError, DeleteItemInput, ItemResponse, PutItemInput,
+    CancellationReason, DbError, DeleteItemInput, ItemResponse, PutItemInput,
     TransactGetItemsInput, TransactGetItemsOutput, TransactWriteItem, TransactWriteItemsInput,
     TransactWriteItemsOutput, UpdateItemInput,
 };
@@ -24,7 +25,7 @@ use crate::core::Batch;
 use crate::db::check::Constraints;
 use crate::db::guard::{Guard, CONDITION_FAILED};
 use crate::db::items::{
-    check_values, read_units, write_params, write_units, WriteParams, RETURN_CAPACITY,
+    check_values, read_units, write_params, write_units, UnitsByTable, WriteParams, RETURN_CAPACITY,
 };
 use crate::db::row::{decode_row, encode_row, row_size};
 use crate::db::tokens::Claim;
@@ -93,9 +94,10 @@ enum Effect<'a> {
 }
 
 /// What an action does to its item, decided under the writer locks.
-enum Change {
+enum Change<'a> {
     Keep,
-    Put(Vec<u8>, usize),
+    /// The new row (a put's, prepared before the locks; an update's, made under them).
+    Put(Cow<'a, [u8]>, usize),
     Delete,
 }
 
@@ -313,16 +315,17 @@ impl Db {
             }
             Ok::<_, DbError>((batch, applied))
         })?;
-        let mut capacity = CapacityByTable::default();
+        let mut capacity = UnitsByTable::default();
         for (action, sizes) in actions.iter().zip(&applied) {
-            if !matches!(action.effect, Effect::Check) {
-                let items = i64::from(sizes.new.is_some()) - i64::from(sizes.old.is_some());
-                let bytes = sizes.new.unwrap_or(0) as i64 - sizes.old.unwrap_or(0) as i64;
-                action.table.stats.add(items, bytes);
+            // A condition check keeps its item (`new` is `old`): no change.
+            action.table.stats.replace(sizes.old, sizes.new);
+            let (old, new) = (sizes.old.unwrap_or(0), sizes.new.unwrap_or(0));
+            match action.effect {
+                Effect::Check => capacity.add(action.table_named, 2.0 * read_units(old, true), 0.0),
+                _ => capacity.add(action.table_named, 0.0, 2.0 * write_units(old.max(new))),
             }
-            capacity.add_action(action, sizes.old, sizes.new);
         }
-        Ok(TransactWriteItemsOutput { consumed_capacity: capacity.report(mode) })
+        Ok(TransactWriteItemsOutput { consumed_capacity: capacity.split_report(mode) })
     }
 
     /// The answer to a repeated request with a known token: nothing is applied; the capacity
@@ -333,12 +336,12 @@ impl Db {
         mode: Option<&str>,
     ) -> Result<TransactWriteItemsOutput, DbError> {
         let snapshot = self.inner.core.snapshot();
-        let mut capacity = CapacityByTable::default();
+        let mut capacity = UnitsByTable::default();
         for action in actions {
             let size = snapshot.get(&action.key)?.as_deref().map(row_size).transpose()?;
             capacity.add(action.table_named, 2.0 * read_units(size.unwrap_or(0), true), 0.0);
         }
-        Ok(TransactWriteItemsOutput { consumed_capacity: capacity.report(mode) })
+        Ok(TransactWriteItemsOutput { consumed_capacity: capacity.split_report(mode) })
     }
 
     /// TransactGetItems: up to 100 items read from one consistent state of the database.
@@ -370,7 +373,7 @@ impl Db {
         }
         let snapshot = self.inner.core.snapshot();
         let mut responses = Vec::with_capacity(reads.len());
-        let mut capacity = CapacityByTable::default();
+        let mut capacity = UnitsByTable::default();
         for (named, key, projection) in &reads {
             let row = snapshot.get(key)?;
             let size = row.as_deref().map(row_size).transpose()?.unwrap_or(0);
@@ -385,26 +388,26 @@ impl Db {
         let mode = input.return_consumed_capacity.as_deref();
         Ok(TransactGetItemsOutput {
             responses: Some(responses),
-            consumed_capacity: capacity.report(mode),
+            consumed_capacity: capacity.split_report(mode),
         })
     }
 }
 
 impl Action<'_> {
     /// What the action does to the stored row `old`, or why it fails.
-    fn decide(&self, old: Option<&[u8]>) -> Result<Change, DbError> {
+    fn decide(&self, old: Option<&[u8]>) -> Result<Change<'_>, DbError> {
         match &self.effect {
             Effect::Check => self.guard.check_row(old).map(|()| Change::Keep),
             Effect::Delete => self.guard.check_row(old).map(|()| Change::Delete),
             Effect::Put { row, size } => {
                 self.guard.check_row(old)?;
-                Ok(Change::Put(row.clone(), *size))
+                Ok(Change::Put(Cow::Borrowed(row), *size))
             }
             Effect::Update { key, changes, .. } => {
                 let bindings = Bindings::new(&changes.names, &changes.values);
                 let update = changes.update.as_deref();
                 let (_, size, row) = updated_row(key, old, &self.guard, update, bindings)?;
-                Ok(Change::Put(row, size))
+                Ok(Change::Put(Cow::Owned(row), size))
             }
         }
     }
@@ -603,47 +606,33 @@ fn check_action_members(c: &mut Constraints, i: usize, item: &TransactWriteItem)
         c.required(check.key.as_ref(), &format!("{member}.key"));
         c.table_name_or_arn_at(check.table_name.as_ref(), &format!("{member}.tableName"));
         c.required(check.condition_expression.as_ref(), &format!("{member}.conditionExpression"));
-        let on_failure = check.return_values_on_condition_check_failure.as_ref();
-        c.one_of(
-            on_failure,
-            &format!("{member}.returnValuesOnConditionCheckFailure"),
-            RETURN_ON_FAILURE,
-        );
+        on_failure(c, &member, check.return_values_on_condition_check_failure.as_ref());
     }
     if let Some(delete) = &item.delete {
         let member = at("delete");
         c.required(delete.key.as_ref(), &format!("{member}.key"));
         c.table_name_or_arn_at(delete.table_name.as_ref(), &format!("{member}.tableName"));
-        let on_failure = delete.return_values_on_condition_check_failure.as_ref();
-        c.one_of(
-            on_failure,
-            &format!("{member}.returnValuesOnConditionCheckFailure"),
-            RETURN_ON_FAILURE,
-        );
+        on_failure(c, &member, delete.return_values_on_condition_check_failure.as_ref());
     }
     if let Some(put) = &item.put {
         let member = at("put");
         c.required(put.item.as_ref(), &format!("{member}.item"));
         c.table_name_or_arn_at(put.table_name.as_ref(), &format!("{member}.tableName"));
-        let on_failure = put.return_values_on_condition_check_failure.as_ref();
-        c.one_of(
-            on_failure,
-            &format!("{member}.returnValuesOnConditionCheckFailure"),
-            RETURN_ON_FAILURE,
-        );
+        on_failure(c, &member, put.return_values_on_condition_check_failure.as_ref());
     }
     if let Some(update) = &item.update {
         let member = at("update");
         c.required(update.key.as_ref(), &format!("{member}.key"));
         c.required(update.update_expression.as_ref(), &format!("{member}.updateExpression"));
         c.table_name_or_arn_at(update.table_name.as_ref(), &format!("{member}.tableName"));
-        let on_failure = update.return_values_on_condition_check_failure.as_ref();
-        c.one_of(
-            on_failure,
-            &format!("{member}.returnValuesOnConditionCheckFailure"),
-            RETURN_ON_FAILURE,
-        );
+        on_failure(c, &member, update.return_values_on_condition_check_failure.as_ref());
     }
+}
+
+/// An action's `ReturnValuesOnConditionCheckFailure`: `ALL_OLD` or `NONE`, if present.
+fn on_failure(c: &mut Constraints, member: &str, value: Option<&String>) {
+    let member = format!("{member}.returnValuesOnConditionCheckFailure");
+    c.one_of(value, &member, RETURN_ON_FAILURE);
 }
 
 /// TransactGetItems' member constraints.
@@ -675,57 +664,5 @@ fn list_length(c: &mut Constraints, len: Option<usize>, member: &str) {
             );
         }
         Some(_) => {}
-    }
-}
-
-/// Capacity per table, as the request named each: transactional reads and writes cost twice
-/// their plain units (DynamoDB: "Transactional read/write requests").
-#[derive(Default)]
-struct CapacityByTable {
-    tables: BTreeMap<String, (f64, f64)>,
-    order: Vec<String>,
-}
-
-impl CapacityByTable {
-    fn add(&mut self, table: &str, read: f64, write: f64) {
-        if !self.tables.contains_key(table) {
-            self.order.push(table.to_string());
-        }
-        let entry = self.tables.entry(table.to_string()).or_default();
-        entry.0 += read;
-        entry.1 += write;
-    }
-
-    /// A write action's units: the larger of the old and new item; a condition check reads.
-    fn add_action(&mut self, action: &Action<'_>, old: Option<usize>, new: Option<usize>) {
-        let (old, new) = (old.unwrap_or(0), new.unwrap_or(0));
-        match action.effect {
-            Effect::Check => self.add(action.table_named, 2.0 * read_units(old, true), 0.0),
-            _ => self.add(action.table_named, 0.0, 2.0 * write_units(old.max(new))),
-        }
-    }
-
-    fn report(&self, mode: Option<&str>) -> Option<Vec<ConsumedCapacity>> {
-        let indexes = match mode {
-            Some("TOTAL") => false,
-            Some("INDEXES") => true,
-            _ => return None,
-        };
-        let report = self.order.iter().map(|table| {
-            let (read, write) = self.tables[table];
-            let nonzero = |units: f64| (units > 0.0).then_some(units);
-            ConsumedCapacity {
-                table_name: table.clone(),
-                capacity_units: read + write,
-                read_capacity_units: nonzero(read),
-                write_capacity_units: nonzero(write),
-                table: indexes.then_some(crate::api::Capacity {
-                    read_capacity_units: nonzero(read),
-                    write_capacity_units: nonzero(write),
-                    capacity_units: read + write,
-                }),
-            }
-        });
-        Some(report.collect())
     }
 }

@@ -306,7 +306,7 @@ fn delete_if_expired(
     })?;
     Ok(match size {
         Some(size) => {
-            table.stats.add(-1, -(size as i64));
+            table.stats.replace(Some(size), None);
             Deleted::Yes
         }
         None => Deleted::No,

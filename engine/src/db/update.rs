@@ -70,7 +70,7 @@ impl Db {
         let (old, new_item, size) =
             self.apply(&table, key, &guard, changes.update.as_deref(), bindings)?;
         let old_size = old.as_deref().map(row_size).transpose()?;
-        table.stats.add(i64::from(old_size.is_none()), size as i64 - old_size.unwrap_or(0) as i64);
+        table.stats.replace(old_size, Some(size));
         let old_item = || old.as_deref().map(decode_row).transpose();
         let attributes = match returned {
             Returned::None => None,
