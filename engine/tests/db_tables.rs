@@ -127,7 +127,11 @@ fn create_table_validation_messages() {
         v,
         "Both the Hash Key and the Range Key element in the KeySchema have the same name",
     );
-    assert_error(with(json!({"GlobalSecondaryIndexes": []})), v, "Secondary indexes (LocalSecondaryIndexes, GlobalSecondaryIndexes) are not supported by this version of Basalt yet");
+    assert_error(
+        with(json!({"GlobalSecondaryIndexes": []})),
+        v,
+        "One or more parameter values were invalid: List of GlobalSecondaryIndexes is empty",
+    );
     assert_error(
         with(
             json!({"StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"}}),

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::api::{
-    AttributeDefinition, CreateTableInput, DeleteItemInput, GetItemInput, KeySchemaElement,
-    ProvisionedThroughput, PutItemInput, QueryInput, ScanInput, TableNameInput, Tag,
-    UpdateItemInput,
+    AttributeDefinition, CreateTableInput, DeleteItemInput, GetItemInput, GlobalSecondaryIndex,
+    KeySchemaElement, LocalSecondaryIndex, ProvisionedThroughput, PutItemInput, QueryInput,
+    ScanInput, TableNameInput, Tag, UpdateItemInput,
 };
 use crate::model::{AttributeValue, Item};
 
@@ -34,6 +34,29 @@ impl CreateTableInput {
     #[must_use]
     pub fn sort_key(self, name: impl Into<String>, attribute_type: &str) -> CreateTableInput {
         self.key(KeySchemaElement::range(name), attribute_type)
+    }
+
+    /// Defines attribute `name` as `attribute_type` (`S`, `N` or `B`): an index key attribute
+    /// that is not one of the table's.
+    #[must_use]
+    pub fn attribute(mut self, name: impl Into<String>, attribute_type: &str) -> CreateTableInput {
+        let definition = AttributeDefinition::new(name, attribute_type);
+        self.attribute_definitions.get_or_insert_with(Vec::new).push(definition);
+        self
+    }
+
+    /// Adds a local secondary index.
+    #[must_use]
+    pub fn local_index(mut self, index: LocalSecondaryIndex) -> CreateTableInput {
+        self.local_secondary_indexes.get_or_insert_with(Vec::new).push(index);
+        self
+    }
+
+    /// Adds a global secondary index.
+    #[must_use]
+    pub fn global_index(mut self, index: GlobalSecondaryIndex) -> CreateTableInput {
+        self.global_secondary_indexes.get_or_insert_with(Vec::new).push(index);
+        self
     }
 
     fn key(mut self, element: KeySchemaElement, attribute_type: &str) -> CreateTableInput {
@@ -222,6 +245,13 @@ impl QueryInput {
         self
     }
 
+    /// `IndexName`: queries a secondary index instead of the table.
+    #[must_use]
+    pub fn index(mut self, name: impl Into<String>) -> QueryInput {
+        self.index_name = Some(name.into());
+        self
+    }
+
     /// `ScanIndexForward: false`: descending sort key order.
     #[must_use]
     pub fn backward(mut self) -> QueryInput {
@@ -241,6 +271,13 @@ impl ScanInput {
     /// Scans `table`.
     pub fn new(table: impl Into<String>) -> ScanInput {
         ScanInput { table_name: Some(table.into()), ..ScanInput::default() }
+    }
+
+    /// `IndexName`: scans a secondary index instead of the table.
+    #[must_use]
+    pub fn index(mut self, name: impl Into<String>) -> ScanInput {
+        self.index_name = Some(name.into());
+        self
     }
 
     /// `FilterExpression`.

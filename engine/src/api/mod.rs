@@ -15,12 +15,14 @@ mod batch;
 mod builders;
 mod decode;
 mod error;
+mod index;
 mod ttl;
 mod types;
 
 pub use batch::*;
 pub use decode::decode_request;
 pub use error::{DbError, ErrorCategory};
+pub use index::*;
 pub use ttl::*;
 pub use types::*;
 

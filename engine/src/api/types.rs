@@ -7,6 +7,11 @@ use serde_json::Value;
 
 use crate::model::{AttributeValue, Item};
 
+use super::{
+    GlobalSecondaryIndex, GlobalSecondaryIndexDescription, GlobalSecondaryIndexUpdate,
+    LocalSecondaryIndex, LocalSecondaryIndexDescription,
+};
+
 /// One element of a key schema: an attribute and its role (`HASH` or `RANGE`).
 ///
 /// Members DynamoDB requires are `Option`s all the same, so that a request missing one gets
@@ -197,12 +202,12 @@ pub struct CreateTableInput {
     /// Encryption settings.
     #[serde(default, rename = "SSESpecification", skip_serializing_if = "Option::is_none")]
     pub sse_specification: Option<SseSpecification>,
-    /// Local secondary indexes: not built yet, refused.
+    /// Local secondary indexes (up to 5): same partition key, another sort key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub local_secondary_indexes: Option<Value>,
-    /// Global secondary indexes: not built yet, refused.
+    pub local_secondary_indexes: Option<Vec<LocalSecondaryIndex>>,
+    /// Global secondary indexes (up to 20): other keys.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub global_secondary_indexes: Option<Value>,
+    pub global_secondary_indexes: Option<Vec<GlobalSecondaryIndex>>,
     /// Streams: not built yet; only `StreamEnabled: false` is accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream_specification: Option<Value>,
@@ -249,6 +254,12 @@ pub struct TableDescription {
     pub table_class_summary: Option<TableClassSummary>,
     /// Whether DeleteTable is refused.
     pub deletion_protection_enabled: bool,
+    /// The local secondary indexes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_secondary_indexes: Option<Vec<LocalSecondaryIndexDescription>>,
+    /// The global secondary indexes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub global_secondary_indexes: Option<Vec<GlobalSecondaryIndexDescription>>,
 }
 
 /// `CreateTable`'s response.
@@ -335,9 +346,9 @@ pub struct UpdateTableInput {
     /// Encryption settings: refused when they ask for KMS.
     #[serde(default, rename = "SSESpecification", skip_serializing_if = "Option::is_none")]
     pub sse_specification: Option<SseSpecification>,
-    /// Global secondary index changes: not built yet, refused.
+    /// Global secondary index changes: one `Create` or `Delete`, or capacity `Update`s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub global_secondary_index_updates: Option<Value>,
+    pub global_secondary_index_updates: Option<Vec<GlobalSecondaryIndexUpdate>>,
     /// Streams: not built yet, refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream_specification: Option<Value>,

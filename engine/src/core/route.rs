@@ -133,6 +133,17 @@ impl ShardId {
         ShardId(u16::try_from(shard).expect("shard < count, which fits u16"))
     }
 
+    /// The smallest 8-byte prefix routed to this shard in a store of `count` shards:
+    /// `⌈i·2^64/count⌉`, so that [`ShardId::of`] of it is this shard again.
+    ///
+    /// # Panics
+    /// If `count` is 0 or this shard is not below it.
+    pub fn first_prefix(self, count: u16) -> u64 {
+        assert!(self.0 < count, "shard {} of {count}", self.0);
+        let numerator = (u128::from(self.0) << 64) + u128::from(count) - 1;
+        u64::try_from(numerator / u128::from(count)).expect("below 2^64 for a shard below count")
+    }
+
     /// The index as a `usize`.
     pub fn index(self) -> usize {
         usize::from(self.0)
@@ -155,6 +166,19 @@ mod tests {
         assert_eq!(shards.last(), Some(&ShardId(count - 1)));
         for shard in 0..count {
             assert!(shards.contains(&ShardId(shard)), "shard {shard} unused");
+        }
+    }
+
+    #[test]
+    fn first_prefix_routes_to_its_shard_and_is_the_smallest() {
+        for count in [1u16, 2, 3, 7, 8, 64] {
+            for shard in 0..count {
+                let prefix = ShardId(shard).first_prefix(count);
+                assert_eq!(ShardId::of(&prefix.to_be_bytes(), count), ShardId(shard));
+                if let Some(below) = prefix.checked_sub(1) {
+                    assert_eq!(ShardId::of(&below.to_be_bytes(), count), ShardId(shard - 1));
+                }
+            }
         }
     }
 

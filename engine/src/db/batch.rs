@@ -18,6 +18,7 @@ use crate::api::{
 };
 use crate::core::Batch;
 use crate::db::check::Constraints;
+use crate::db::index::{self, IndexDeltas};
 use crate::db::items::{check_values, read_units, write_units, UnitsByTable, RETURN_CAPACITY};
 use crate::db::row::{decode_row, encode_row, row_size};
 use crate::db::transact::hold_alive;
@@ -57,13 +58,29 @@ impl Db {
         let request_items = input.request_items.as_ref().expect("required members were checked");
         let writes = self.prepare_writes(request_items)?;
         let tables: Vec<&Table> = writes.iter().map(|w| w.table.as_ref()).collect();
-        let _alive = hold_alive(&tables)?;
+        let held = hold_alive(&tables)?;
+        let shards = self.inner.core.shard_count();
         let keys: Vec<&[u8]> = writes.iter().map(|w| w.key.as_slice()).collect();
-        let (_, old_sizes) = self.inner.core.write_with(&keys, |rows| {
+        let (_, (old_sizes, deltas)) = self.inner.core.write_with(&keys, |rows| {
             let mut batch = Batch::new();
+            let mut deltas = IndexDeltas::default();
             let mut old_sizes = Vec::with_capacity(writes.len());
             for (write, row) in writes.iter().zip(rows) {
                 let old = row.as_deref().map(row_size).transpose()?;
+                let indexes = held.indexes(write.table.record.space);
+                let new = write.put.as_ref().map(|(new, _)| new.as_slice());
+                if new.is_some() || old.is_some() {
+                    let old = row.as_deref();
+                    index::maintain(
+                        indexes,
+                        shards,
+                        &write.key,
+                        old,
+                        new,
+                        &mut batch,
+                        &mut deltas,
+                    )?;
+                }
                 match &write.put {
                     Some((row, _)) => {
                         batch.put(&write.key, row);
@@ -75,8 +92,9 @@ impl Db {
                 }
                 old_sizes.push(old);
             }
-            Ok::<_, DbError>((batch, old_sizes))
+            Ok::<_, DbError>((batch, (old_sizes, deltas)))
         })?;
+        deltas.apply();
         let mut units = UnitsByTable::default();
         for (write, old) in writes.iter().zip(old_sizes) {
             let new = write.put.as_ref().map(|(_, size)| *size);
@@ -121,6 +139,9 @@ impl Db {
                 Some(_) => table.schema.key_of_item(item)?,
                 None => table.schema.key_of_key(item)?,
             };
+            if size.is_some() {
+                table.check_indexed(item)?;
+            }
             let key = catalog::item_storage_key(table.record.space, &item_key);
             if !seen.insert(key.clone()) {
                 return Err(DbError::validation(DUPLICATES));

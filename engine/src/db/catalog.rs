@@ -19,8 +19,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{
-    AttributeDefinition, BillingModeSummary, DbError, KeySchemaElement,
-    ProvisionedThroughputDescription, TableClassSummary, TableDescription, Tag,
+    AttributeDefinition, BillingModeSummary, DbError, GlobalSecondaryIndexDescription,
+    KeySchemaElement, LocalSecondaryIndexDescription, Projection, ProvisionedThroughputDescription,
+    TableClassSummary, TableDescription, Tag,
 };
 use crate::db::schema::{parse_key_type, KeyAttribute, Schema};
 
@@ -61,7 +62,31 @@ pub(crate) struct TableRecord {
     /// The time-to-live setting; absent in records written before TTL existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) ttl: Option<TtlRecord>,
+    /// The secondary indexes, local ones first, each in the order defined.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) indexes: Vec<IndexRecord>,
 }
+
+/// A secondary index's definition and state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct IndexRecord {
+    pub(crate) name: String,
+    /// The space holding its entries (`docs/model.md`, "Index entries").
+    pub(crate) space: u32,
+    /// A local secondary index (same partition key as the table).
+    pub(crate) local: bool,
+    pub(crate) key_schema: Vec<KeySchemaElement>,
+    pub(crate) projection: Projection,
+    /// `ACTIVE`, or `CREATING` while the table's items are backfilled into it.
+    pub(crate) status: String,
+    pub(crate) read_capacity: i64,
+    pub(crate) write_capacity: i64,
+}
+
+/// An index's status while its backfill runs.
+pub(crate) const INDEX_CREATING: &str = "CREATING";
+/// An index's status once it holds every item.
+pub(crate) const INDEX_ACTIVE: &str = "ACTIVE";
 
 /// A table's time-to-live setting.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,7 +114,80 @@ impl TableRecord {
         Ok(Schema { partition: attribute(first)?, sort: rest.first().map(attribute).transpose()? })
     }
 
-    /// The table as DescribeTable shows it, with `status` and the given statistics.
+    /// The key schema of an index: its `HASH` elements and its `RANGE` elements, with their
+    /// types from the table's attribute definitions.
+    pub(crate) fn index_keys(
+        &self,
+        index: &IndexRecord,
+    ) -> Result<(Vec<KeyAttribute>, Vec<KeyAttribute>), DbError> {
+        let mut partition = Vec::new();
+        let mut sort = Vec::new();
+        for element in &index.key_schema {
+            let definition = self.attribute_definitions.iter().find(|d| d.name() == element.name());
+            let key_type = definition.and_then(|d| parse_key_type(d.kind())).ok_or_else(|| {
+                corrupt(&self.name, "an index key attribute has no valid definition")
+            })?;
+            let attribute = KeyAttribute { name: element.name().to_string(), key_type };
+            match element.kind() {
+                "HASH" => partition.push(attribute),
+                _ => sort.push(attribute),
+            }
+        }
+        if partition.is_empty() {
+            return Err(corrupt(&self.name, "an index without a partition key"));
+        }
+        Ok((partition, sort))
+    }
+
+    /// The indexes as DescribeTable shows them, with each one's statistics from `stats` (by
+    /// index name; missing ones show zeros).
+    pub(crate) fn describe_indexes(
+        &self,
+        description: &mut TableDescription,
+        stats: &dyn Fn(&str) -> (i64, i64),
+    ) {
+        let on_demand = self.billing_mode == "PAY_PER_REQUEST";
+        let mut local = Vec::new();
+        let mut global = Vec::new();
+        for index in &self.indexes {
+            let (items, bytes) = stats(&index.name);
+            let arn = format!("{}/index/{}", self.arn, index.name);
+            if index.local {
+                local.push(LocalSecondaryIndexDescription {
+                    index_name: index.name.clone(),
+                    key_schema: index.key_schema.clone(),
+                    projection: index.projection.clone(),
+                    index_size_bytes: bytes,
+                    item_count: items,
+                    index_arn: arn,
+                });
+                continue;
+            }
+            let creating = index.status == INDEX_CREATING;
+            global.push(GlobalSecondaryIndexDescription {
+                index_name: index.name.clone(),
+                key_schema: index.key_schema.clone(),
+                projection: index.projection.clone(),
+                index_status: index.status.clone(),
+                backfilling: creating.then_some(true),
+                provisioned_throughput: ProvisionedThroughputDescription {
+                    last_increase_date_time: None,
+                    last_decrease_date_time: None,
+                    number_of_decreases_today: 0,
+                    read_capacity_units: if on_demand { 0 } else { index.read_capacity },
+                    write_capacity_units: if on_demand { 0 } else { index.write_capacity },
+                },
+                index_size_bytes: bytes,
+                item_count: items,
+                index_arn: arn,
+            });
+        }
+        description.local_secondary_indexes = (!local.is_empty()).then_some(local);
+        description.global_secondary_indexes = (!global.is_empty()).then_some(global);
+    }
+
+    /// The table as DescribeTable shows it, with `status` and the given statistics (indexes
+    /// not included: [`TableRecord::describe_indexes`]).
     pub(crate) fn describe(&self, status: &str, items: i64, bytes: i64) -> TableDescription {
         let on_demand = self.billing_mode == "PAY_PER_REQUEST";
         let billing_mode_summary = self.pay_per_request_since.map(|since| BillingModeSummary {
@@ -122,6 +220,8 @@ impl TableRecord {
             billing_mode_summary,
             table_class_summary,
             deletion_protection_enabled: self.deletion_protection,
+            local_secondary_indexes: None,
+            global_secondary_indexes: None,
         }
     }
 

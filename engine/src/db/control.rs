@@ -1,7 +1,7 @@
 //! The control plane: CreateTable, DeleteTable, DescribeTable, ListTables, UpdateTable, the
 //! tagging calls, DescribeLimits and DescribeEndpoints.
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -14,9 +14,11 @@ use crate::api::{
     TagResourceInput, UntagResourceInput, UpdateTableInput, UpdateTableOutput,
 };
 use crate::core::Batch;
-use crate::db::catalog::{self, TableRecord};
+use crate::db::catalog::{self, TableRecord, INDEX_ACTIVE, INDEX_CREATING};
 use crate::db::check::Constraints;
-use crate::db::{lock, Db, Inner, Table, TableStats};
+use crate::db::index::Index;
+use crate::db::index_defs::IndexChange;
+use crate::db::{index_defs, lock, Db, Inner, Table};
 
 const BILLING_MODES: &[&str] = &["PROVISIONED", "PAY_PER_REQUEST"];
 const TABLE_CLASSES: &[&str] = &["STANDARD", "STANDARD_INFREQUENT_ACCESS"];
@@ -47,19 +49,13 @@ impl Db {
             return Err(DbError::ResourceInUse(format!("Table already exists: {name}")));
         }
         let space = self.inner.next_space()?;
-        let record = new_record(&self.inner, input, space);
-        let schema = record.schema()?;
+        let (record, next_space) = new_record(&self.inner, input, space);
+        let table = Table::new(record)?;
         let mut batch = Batch::new();
-        batch.put(catalog::table_key(&name), record.encode());
-        batch.put(catalog::next_space_key(), (space + 1).to_be_bytes());
+        batch.put(catalog::table_key(&name), table.record.encode());
+        batch.put(catalog::next_space_key(), next_space.to_be_bytes());
         self.inner.core.write(batch)?;
-        let description = record.describe("ACTIVE", 0, 0);
-        let table = Table {
-            record,
-            schema,
-            stats: Arc::new(TableStats::default()),
-            alive: Arc::new(RwLock::new(true)),
-        };
+        let description = table.describe("ACTIVE");
         self.inner
             .tables
             .write()
@@ -91,17 +87,20 @@ impl Db {
         let mut batch = Batch::new();
         batch.delete(catalog::table_key(&name));
         batch.put(catalog::purge_key(table.record.space), name.as_bytes());
+        for index in &table.record.indexes {
+            batch.put(catalog::purge_key(index.space), format!("{name}/index/{}", index.name));
+        }
         self.inner.core.write(batch)?;
-        *alive = false;
+        alive.open = false;
         drop(alive);
         self.inner.tables.write().unwrap_or_else(PoisonError::into_inner).remove(&name);
-        let (items, bytes) = table.stats.get();
+        let description = table.describe("DELETING");
         {
             let mut purge = lock(&self.inner.purge);
             purge.generation += 1;
         }
         self.inner.purge_wake.notify_all();
-        Ok(DeleteTableOutput { table_description: table.record.describe("DELETING", items, bytes) })
+        Ok(DeleteTableOutput { table_description: description })
     }
 
     /// DescribeTable, with the live item count and size.
@@ -156,12 +155,38 @@ impl Db {
     /// index, stream and replica changes (not built yet); `ResourceNotFoundException`.
     pub fn update_table(&self, input: UpdateTableInput) -> Result<UpdateTableOutput, DbError> {
         check_update(&input)?;
+        let updates = input.global_secondary_index_updates.as_deref();
+        let changes = updates.map(index_defs::changes).transpose()?.unwrap_or_default();
+        let online = changes.iter().any(|c| !matches!(c, IndexChange::Capacity(..)));
+        if online && input.provisioned_throughput.is_some() {
+            return Err(DbError::invalid_parameter(
+                "You cannot create or delete index while updating table IOPS",
+            ));
+        }
         let _control = lock(&self.inner.control);
         let table = self.inner.control_table(input.table_name.as_deref().expect("checked"))?;
         let mut record = table.record.clone();
+        let was_on_demand = record.billing_mode == "PAY_PER_REQUEST";
         apply_update(&mut record, &input)?;
-        let updated = self.inner.replace_record(&table, record)?;
-        Ok(UpdateTableOutput { table_description: describe(&updated) })
+        let mut batch = Batch::new();
+        for change in &changes {
+            self.inner.apply_index_change(
+                &mut record,
+                change,
+                input.attribute_definitions.as_deref(),
+                &mut batch,
+            )?;
+        }
+        if was_on_demand && record.billing_mode == "PROVISIONED" {
+            check_index_capacity_given(&record, &changes)?;
+        }
+        let updated = self.inner.replace_definition(&table, record, batch, None)?;
+        if online {
+            lock(&self.inner.purge).generation += 1;
+            self.inner.purge_wake.notify_all();
+        }
+        let status = if online { "UPDATING" } else { "ACTIVE" };
+        Ok(UpdateTableOutput { table_description: updated.describe(status) })
     }
 
     /// TagResource: adds tags to a table, overwriting values of keys it has.
@@ -243,7 +268,7 @@ impl Db {
 
 impl Inner {
     /// The next unused space id (under the control lock).
-    fn next_space(&self) -> Result<u32, DbError> {
+    pub(crate) fn next_space(&self) -> Result<u32, DbError> {
         let stored = self.core.get(&catalog::next_space_key())?;
         match stored.as_deref() {
             None => Ok(catalog::CATALOG_SPACE + 1),
@@ -282,7 +307,38 @@ impl Inner {
         table: &Table,
         record: TableRecord,
     ) -> Result<Arc<Table>, DbError> {
-        self.core.put(&catalog::table_key(&record.name), &record.encode())?;
+        self.replace_definition(table, record, Batch::new(), None)
+    }
+
+    /// Stores `record` as the new state of `table`, with `batch` in the same write, and swaps
+    /// it into the map and its indexes into the liveness lock. Holding that lock exclusively,
+    /// it waits for the item writes in flight: every write that starts later maintains the
+    /// new set of indexes, and none maintains a removed one. With `recount`, the statistics of
+    /// the index in that space are counted afresh meanwhile (no write can change them then).
+    pub(crate) fn replace_definition(
+        &self,
+        table: &Table,
+        record: TableRecord,
+        mut batch: Batch,
+        recount: Option<u32>,
+    ) -> Result<Arc<Table>, DbError> {
+        let mut live = table.alive.write().unwrap_or_else(PoisonError::into_inner);
+        let mut indexes = Vec::with_capacity(record.indexes.len());
+        for index in &record.indexes {
+            let kept = live.indexes.iter().find(|i| i.record.space == index.space);
+            let stats = kept.map(|i| i.stats.clone());
+            let index = Index::with_stats(&record, index.clone(), stats)?;
+            if recount == Some(index.record.space) {
+                let (items, bytes) =
+                    crate::db::count_space(&self.core.snapshot(), index.record.space)?;
+                index.stats.set(items, bytes);
+            }
+            indexes.push(Arc::new(index));
+        }
+        batch.put(catalog::table_key(&record.name), record.encode());
+        self.core.write(batch)?;
+        live.indexes = indexes;
+        drop(live);
         let updated = Arc::new(Table {
             schema: table.schema.clone(),
             stats: table.stats.clone(),
@@ -295,11 +351,116 @@ impl Inner {
             .insert(updated.record.name.clone(), updated.clone());
         Ok(updated)
     }
+
+    /// Applies one index change to `record` (under the control lock), adding to `batch` what
+    /// it writes besides the record: the next space id for a new index, a purge key for a
+    /// removed one.
+    fn apply_index_change(
+        &self,
+        record: &mut TableRecord,
+        change: &IndexChange<'_>,
+        definitions: Option<&[AttributeDefinition]>,
+        batch: &mut Batch,
+    ) -> Result<(), DbError> {
+        let table = record.name.clone();
+        let not_found = |name: &str| {
+            DbError::ResourceNotFound(format!(
+                "Requested resource not found: Index {name} for table {table}"
+            ))
+        };
+        match change {
+            IndexChange::Create(definition) => {
+                self.create_index(record, definition, definitions, batch)
+            }
+            IndexChange::Delete(name) => {
+                let at = record.indexes.iter().position(|i| i.name == *name);
+                let at = at.ok_or_else(|| not_found(name))?;
+                if record.indexes[at].local {
+                    return Err(DbError::validation(format!(
+                        "Cannot delete an index that is not a GlobalSecondaryIndex: {name}"
+                    )));
+                }
+                let removed = record.indexes.remove(at);
+                batch.put(catalog::purge_key(removed.space), format!("{table}/index/{name}"));
+                index_defs::prune_definitions(record);
+                Ok(())
+            }
+            IndexChange::Capacity(name, throughput) => {
+                let on_demand = record.billing_mode == "PAY_PER_REQUEST";
+                let index = record.indexes.iter_mut().find(|i| i.name == *name);
+                let index = index.ok_or_else(|| not_found(name))?;
+                index_defs::change_capacity(index, throughput, on_demand)
+            }
+        }
+    }
+
+    /// UpdateTable's `Create`: the index joins `record` as `CREATING`, in a new space.
+    fn create_index(
+        &self,
+        record: &mut TableRecord,
+        definition: &index_defs::Definition<'_>,
+        definitions: Option<&[AttributeDefinition]>,
+        batch: &mut Batch,
+    ) -> Result<(), DbError> {
+        let name = definition.name.map_or("", String::as_str);
+        if record.indexes.iter().any(|i| i.name == name) {
+            return Err(DbError::validation("Attempting to create an index which already exists"));
+        }
+        if record.indexes.iter().any(|i| i.status != INDEX_ACTIVE) {
+            return Err(index_defs::one_online_change());
+        }
+        let globals = record.indexes.iter().filter(|i| !i.local).count();
+        if globals >= index_defs::GLOBAL_INDEXES_MAX {
+            return Err(DbError::LimitExceeded(format!(
+                "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table \
+                 limit of {}",
+                index_defs::GLOBAL_INDEXES_MAX
+            )));
+        }
+        let on_demand = record.billing_mode == "PAY_PER_REQUEST";
+        record.attribute_definitions = index_defs::check_added(
+            definition,
+            definitions,
+            &record.attribute_definitions,
+            on_demand,
+        )?;
+        let space = self.next_space()?;
+        batch.put(catalog::next_space_key(), (space + 1).to_be_bytes());
+        record.indexes.push(definition.record(space, INDEX_CREATING));
+        Ok(())
+    }
+}
+
+/// Switching a table with global indexes to provisioned capacity needs each index's capacity
+/// in the same request.
+fn check_index_capacity_given(
+    record: &TableRecord,
+    changes: &[IndexChange<'_>],
+) -> Result<(), DbError> {
+    let given = |name: &str| {
+        changes.iter().any(
+            |c| matches!(c, IndexChange::Capacity(n, _) | IndexChange::Delete(n) if *n == name),
+        ) || changes
+            .iter()
+            .any(|c| matches!(c, IndexChange::Create(d) if d.name.is_some_and(|n| n == name)))
+    };
+    let missing: Vec<&str> = record
+        .indexes
+        .iter()
+        .filter(|i| !i.local && !given(&i.name))
+        .map(|i| i.name.as_str())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(DbError::invalid_parameter(format_args!(
+        "ProvisionedThroughput must be specified for index: {}",
+        missing.join(",")
+    )))
 }
 
 fn describe(table: &Table) -> TableDescription {
-    let (items, bytes) = table.stats.get();
-    table.record.describe("ACTIVE", items, bytes)
+    table.describe("ACTIVE")
 }
 
 fn check_arn(c: &mut Constraints, arn: Option<&String>) {
@@ -308,16 +469,20 @@ fn check_arn(c: &mut Constraints, arn: Option<&String>) {
     }
 }
 
-fn new_record(inner: &Inner, input: CreateTableInput, space: u32) -> TableRecord {
+/// The record of a new table in `space`, its indexes in the spaces after it; and the next
+/// space left unused.
+fn new_record(inner: &Inner, input: CreateTableInput, space: u32) -> (TableRecord, u32) {
     let now = now_seconds();
-    let name = input.table_name.expect("checked");
     let options = &inner.options;
+    let indexes = index_defs::new_records(&input, space + 1);
+    let name = input.table_name.expect("checked");
     let arn = format!("arn:aws:dynamodb:{}:{}:table/{name}", options.region, options.account_id);
     let billing_mode = input.billing_mode.unwrap_or_else(|| "PROVISIONED".into());
     let on_demand = billing_mode == "PAY_PER_REQUEST";
     let throughput = input.provisioned_throughput;
     let key_schema = input.key_schema.expect("checked");
-    TableRecord {
+    let next_space = space + 1 + indexes.len() as u32;
+    let record = TableRecord {
         format: TableRecord::new_format(),
         table_id: table_id(&name, space, now),
         arn,
@@ -338,7 +503,9 @@ fn new_record(inner: &Inner, input: CreateTableInput, space: u32) -> TableRecord
         deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
         tags: merge_tags(Vec::new(), input.tags.unwrap_or_default()).expect("checked"),
         ttl: None,
-    }
+        indexes,
+    };
+    (record, next_space)
 }
 
 /// A UUID-shaped identifier (version 4 layout) unique to this incarnation of the table.
@@ -384,12 +551,17 @@ fn check_create(input: &CreateTableInput) -> Result<(), DbError> {
     c.one_of(input.table_class.as_ref(), "tableClass", TABLE_CLASSES);
     check_throughput_members(&mut c, input.provisioned_throughput.as_ref());
     check_tag_members(&mut c, input.tags.as_deref());
+    index_defs::create_constraints(&mut c, input);
     c.finish()?;
     check_billing(input.billing_mode.as_deref(), input.provisioned_throughput.as_ref())?;
+    let indexed =
+        input.local_secondary_indexes.is_some() || input.global_secondary_indexes.is_some();
     check_key_definitions(
         input.key_schema.as_deref().expect("checked"),
         input.attribute_definitions.as_deref().expect("checked"),
+        indexed,
     )?;
+    index_defs::check_create(input)?;
     if let Some(tags) = &input.tags {
         check_reserved_tags(tags)?;
         merge_tags(Vec::new(), tags.clone())?;
@@ -482,9 +654,12 @@ fn check_billing(
     Ok(())
 }
 
+/// The table's key schema against the attribute definitions; with indexes (`indexed`), the
+/// definitions may hold more attributes: `index_defs::check_create` checks they are used.
 fn check_key_definitions(
     schema: &[KeySchemaElement],
     definitions: &[AttributeDefinition],
+    indexed: bool,
 ) -> Result<(), DbError> {
     let keys: Vec<&str> = schema.iter().map(KeySchemaElement::name).collect();
     let defined: Vec<&str> = definitions.iter().map(AttributeDefinition::name).collect();
@@ -516,7 +691,7 @@ fn check_key_definitions(
             "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
         ));
     }
-    if keys.len() != defined.len() {
+    if keys.len() != defined.len() && !indexed {
         return Err(DbError::invalid_parameter(
             "Number of attributes in KeySchema does not exactly match number of attributes \
              defined in AttributeDefinitions",
@@ -526,12 +701,6 @@ fn check_key_definitions(
 }
 
 fn refuse_unbuilt_create(input: &CreateTableInput) -> Result<(), DbError> {
-    if input.local_secondary_indexes.is_some() || input.global_secondary_indexes.is_some() {
-        return Err(DbError::validation(
-            "Secondary indexes (LocalSecondaryIndexes, GlobalSecondaryIndexes) are not \
-             supported by this version of Basalt yet",
-        ));
-    }
     if input.stream_specification.as_ref().is_some_and(stream_enabled) {
         return Err(DbError::validation("Streams are not supported by this version of Basalt yet"));
     }
@@ -570,12 +739,8 @@ fn check_update(input: &UpdateTableInput) -> Result<(), DbError> {
     c.one_of(input.billing_mode.as_ref(), "billingMode", BILLING_MODES);
     c.one_of(input.table_class.as_ref(), "tableClass", TABLE_CLASSES);
     check_throughput_members(&mut c, input.provisioned_throughput.as_ref());
+    index_defs::update_constraints(&mut c, input.global_secondary_index_updates.as_ref());
     c.finish()?;
-    if input.global_secondary_index_updates.is_some() {
-        return Err(DbError::validation(
-            "GlobalSecondaryIndexUpdates are not supported by this version of Basalt yet",
-        ));
-    }
     if input.stream_specification.is_some() {
         return Err(DbError::validation("Streams are not supported by this version of Basalt yet"));
     }
@@ -589,7 +754,8 @@ fn check_update(input: &UpdateTableInput) -> Result<(), DbError> {
         || input.provisioned_throughput.is_some()
         || input.table_class.is_some()
         || input.deletion_protection_enabled.is_some()
-        || input.sse_specification.is_some();
+        || input.sse_specification.is_some()
+        || input.global_secondary_index_updates.as_ref().is_some_and(|u| !u.is_empty());
     if !changes_something {
         return Err(DbError::validation(
             "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, \

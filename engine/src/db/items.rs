@@ -12,6 +12,7 @@ use crate::core::{Batch, Bytes};
 use crate::db::check::Constraints;
 use crate::db::exprs::{check_maps, ExprCache, NO_NAMES, NO_VALUES};
 use crate::db::guard::{return_old_on_failure, Guard};
+use crate::db::index::{self, IndexDeltas};
 use crate::db::row::{decode_row, encode_row, row_item, row_size};
 use crate::db::schema::Schema;
 use crate::db::{catalog, Db, Table};
@@ -192,7 +193,12 @@ impl Db {
         let row = encode_row(item, size);
         let old = self.write_row(
             &table,
-            |schema| schema.key_of_item(item),
+            |schema, indexes| {
+                // The table's key first: DynamoDB reports its errors before the indexes'.
+                let key = schema.key_of_item(item)?;
+                index::check_item(indexes, item)?;
+                Ok(key)
+            },
             |old| {
                 guard.check_row(old)?;
                 Ok(Some(row))
@@ -329,7 +335,7 @@ impl Db {
         let table = self.inner.table(name)?;
         let old = self.write_row(
             &table,
-            |schema| schema.key_of_key(key),
+            |schema, _| schema.key_of_key(key),
             |old| {
                 guard.check_row(old)?;
                 Ok(None)
@@ -341,25 +347,38 @@ impl Db {
     }
 
     /// Writes the row `decide` returns for the item as it is (or deletes it, for `None`)
-    /// under the key `key_of` derives from the table's schema, holding the table's liveness
+    /// under the key `key_of` derives from the table's schema (and checks against its indexes),
+    /// holding the table's liveness
     /// lock so that DeleteTable waits for it; returns the row replaced. `decide` gets the row as
     /// it is and runs under the shard's writer lock, so what it sees is exactly what the write
     /// replaces; an error from it writes nothing.
     pub(crate) fn write_row(
         &self,
         table: &Table,
-        key_of: impl FnOnce(&Schema) -> Result<Vec<u8>, DbError>,
+        key_of: impl FnOnce(&Schema, &[Arc<index::Index>]) -> Result<Vec<u8>, DbError>,
         decide: impl FnOnce(Option<&[u8]>) -> Result<Option<Vec<u8>>, DbError>,
     ) -> Result<Option<Bytes>, DbError> {
-        let alive = table.alive.read().unwrap_or_else(PoisonError::into_inner);
-        if !*alive {
+        let live = table.alive.read().unwrap_or_else(PoisonError::into_inner);
+        if !live.open {
             return Err(DbError::table_not_found());
         }
-        let key = catalog::item_storage_key(table.record.space, &key_of(&table.schema)?);
-        let (_, old) = self.inner.core.write_with(&[&key], |values| {
+        let key =
+            catalog::item_storage_key(table.record.space, &key_of(&table.schema, &live.indexes)?);
+        let shards = self.inner.core.shard_count();
+        let (_, (old, deltas)) = self.inner.core.write_with(&[&key], |values| {
             let old = values.first().cloned().flatten();
             let row = decide(old.as_deref())?;
             let mut batch = Batch::new();
+            let mut deltas = IndexDeltas::default();
+            index::maintain(
+                &live.indexes,
+                shards,
+                &key,
+                old.as_deref(),
+                row.as_deref(),
+                &mut batch,
+                &mut deltas,
+            )?;
             match row {
                 Some(row) => {
                     batch.put(&key, row);
@@ -369,8 +388,9 @@ impl Db {
                 }
                 None => {}
             }
-            Ok::<_, DbError>((batch, old))
+            Ok::<_, DbError>((batch, (old, deltas)))
         })?;
+        deltas.apply();
         Ok(old)
     }
 }

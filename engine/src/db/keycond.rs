@@ -52,9 +52,13 @@ fn invalid(message: impl Into<String>) -> DbError {
 /// The terms of a key condition, after the checks that need no table: operators, operands,
 /// one condition per attribute, at most two conditions. Values are resolved through
 /// `bindings` (whose undefined placeholders were reported already).
+///
+/// `most` is the number of conditions allowed: 2, or more for an index whose key has several
+/// attributes.
 pub(crate) fn key_terms(
     condition: &Condition,
     bindings: Bindings<'_>,
+    most: usize,
 ) -> Result<Vec<KeyTerm>, DbError> {
     check_operators(condition)?;
     let mut conditions = Vec::new();
@@ -67,7 +71,7 @@ pub(crate) fn key_terms(
         }
         terms.push(term);
     }
-    if terms.len() > 2 {
+    if terms.len() > most {
         return Err(invalid("Conditions can be of length 1 or 2 only"));
     }
     Ok(terms)
@@ -195,7 +199,8 @@ pub(crate) fn match_schema(terms: &[KeyTerm], schema: &Schema) -> Result<KeyQuer
     if partition.op != KeyOp::Eq {
         return Err(not_supported());
     }
-    let partition_value = key_value(&partition.values, schema.partition.key_type, partition_name)?;
+    let partition_value =
+        key_value_of(&partition.values, schema.partition.key_type, partition_name)?;
     let sort = match terms.iter().find(|t| &t.attribute != partition_name) {
         None => None,
         Some(term) => {
@@ -206,7 +211,7 @@ pub(crate) fn match_schema(terms: &[KeyTerm], schema: &Schema) -> Result<KeyQuer
             let values = term
                 .values
                 .iter()
-                .map(|v| key_value(std::slice::from_ref(v), sort.key_type, &sort.name))
+                .map(|v| key_value_of(std::slice::from_ref(v), sort.key_type, &sort.name))
                 .collect::<Result<Vec<_>, _>>()?;
             Some((term.op, values))
         }
@@ -215,7 +220,7 @@ pub(crate) fn match_schema(terms: &[KeyTerm], schema: &Schema) -> Result<KeyQuer
 }
 
 /// The one value of a term as a key value of type `key_type`.
-fn key_value(
+pub(crate) fn key_value_of(
     values: &[AttributeValue],
     key_type: crate::model::KeyType,
     name: &str,

@@ -7,6 +7,7 @@
 //! the shard's writer lock: the old item (for `ReturnValues`, capacity and the table's item
 //! count) is exactly the one the write replaces.
 
+mod backfill;
 mod batch;
 pub(crate) mod catalog;
 mod check;
@@ -15,6 +16,8 @@ mod exprs;
 #[doc(hidden)]
 pub mod fuzz;
 mod guard;
+mod index;
+mod index_defs;
 mod items;
 mod keycond;
 mod purge;
@@ -147,10 +150,45 @@ pub(crate) struct Table {
     pub(crate) record: TableRecord,
     pub(crate) schema: Schema,
     pub(crate) stats: Arc<TableStats>,
-    /// `false` once the table is deleted. Item operations hold the read lock while they work,
-    /// so that DeleteTable (the write lock) waits for them: no write can land in a space after
-    /// its purge has started.
-    pub(crate) alive: Arc<RwLock<bool>>,
+    /// Whether the table exists, and the indexes its writes maintain. Item operations hold the
+    /// read lock while they work and take the indexes from it, so that DeleteTable and index
+    /// changes (the write lock) wait for them: no write can land in a space after its purge has
+    /// started, and once an index is added every write that has not finished maintains it.
+    pub(crate) alive: Arc<RwLock<Live>>,
+}
+
+/// What item writes read under a table's liveness lock.
+pub(crate) struct Live {
+    /// `false` once the table is deleted.
+    pub(crate) open: bool,
+    /// The secondary indexes, also those being backfilled.
+    pub(crate) indexes: Vec<Arc<index::Index>>,
+}
+
+impl Table {
+    /// The index `name` if the table has it (whatever its status).
+    pub(crate) fn index(&self, name: &str) -> Option<Arc<index::Index>> {
+        let live = self.alive.read().unwrap_or_else(PoisonError::into_inner);
+        live.indexes.iter().find(|i| i.name() == name).cloned()
+    }
+
+    /// Checks an item about to be written against the index key types.
+    pub(crate) fn check_indexed(&self, item: &crate::model::Item) -> Result<(), DbError> {
+        let live = self.alive.read().unwrap_or_else(PoisonError::into_inner);
+        index::check_item(&live.indexes, item)
+    }
+
+    /// The table as DescribeTable shows it, with `status`, its statistics and its indexes'.
+    pub(crate) fn describe(&self, status: &str) -> crate::api::TableDescription {
+        let (items, bytes) = self.stats.get();
+        let mut description = self.record.describe(status, items, bytes);
+        let live = self.alive.read().unwrap_or_else(PoisonError::into_inner);
+        let stats = |name: &str| {
+            live.indexes.iter().find(|i| i.name() == name).map_or((0, 0), |i| i.stats.get())
+        };
+        self.record.describe_indexes(&mut description, &stats);
+        description
+    }
 }
 
 /// Live item count and total item size of a table.
@@ -158,6 +196,24 @@ pub(crate) struct Table {
 pub(crate) struct TableStats {
     pub(crate) items: AtomicI64,
     pub(crate) bytes: AtomicI64,
+}
+
+impl Table {
+    /// A table as its catalog record defines it, with fresh statistics.
+    pub(crate) fn new(record: TableRecord) -> Result<Table, DbError> {
+        let schema = record.schema()?;
+        let indexes = record
+            .indexes
+            .iter()
+            .map(|i| index::Index::new(&record, i.clone()).map(Arc::new))
+            .collect::<Result<_, _>>()?;
+        Ok(Table {
+            record,
+            schema,
+            stats: Arc::new(TableStats::default()),
+            alive: Arc::new(RwLock::new(Live { open: true, indexes })),
+        })
+    }
 }
 
 impl TableStats {
@@ -173,6 +229,14 @@ impl TableStats {
     pub(crate) fn replace(&self, old: Option<usize>, new: Option<usize>) {
         let items = i64::from(new.is_some()) - i64::from(old.is_some());
         self.add(items, new.unwrap_or(0) as i64 - old.unwrap_or(0) as i64);
+    }
+
+    /// Sets the statistics outright (a recount, with no write in flight).
+    pub(crate) fn set(&self, items: i64, bytes: i64) {
+        // ORDERING: Relaxed: see `add`; the caller excludes concurrent writers by a lock.
+        self.items.store(items, Ordering::Relaxed);
+        // ORDERING: Relaxed, as above.
+        self.bytes.store(bytes, Ordering::Relaxed);
     }
 
     pub(crate) fn get(&self) -> (i64, i64) {
@@ -272,6 +336,15 @@ impl Db {
     pub fn wait_for_purges(&self) -> Result<(), DbError> {
         purge::wait_idle(&self.inner)
     }
+
+    /// Waits until every global secondary index being created (UpdateTable) is backfilled and
+    /// `ACTIVE`, and the deletion of dropped tables and indexes is done.
+    ///
+    /// # Errors
+    /// As [`Db::wait_for_purges`].
+    pub fn wait_for_backfills(&self) -> Result<(), DbError> {
+        purge::wait_idle(&self.inner)
+    }
 }
 
 impl std::fmt::Debug for Db {
@@ -290,13 +363,7 @@ impl Inner {
         for entry in snapshot.range(catalog::as_slices(&catalog::tag_range(catalog::table_tag()))) {
             let (_, value) = entry?;
             let record = TableRecord::decode(&value)?;
-            let schema = record.schema()?;
-            let table = Table {
-                record,
-                schema,
-                stats: Arc::new(TableStats::default()),
-                alive: Arc::new(RwLock::new(true)),
-            };
+            let table = Table::new(record)?;
             tables.insert(table.record.name.clone(), Arc::new(table));
         }
         let clean: Option<CleanStats> = match snapshot.get(&catalog::clean_stats_key())? {
@@ -305,13 +372,18 @@ impl Inner {
             })?),
             None => None,
         };
+        let counted = |space: u32| match clean.as_ref().and_then(|c| c.get(&space)) {
+            Some(&counted) => Ok(counted),
+            None => count_space(&snapshot, space),
+        };
         for table in tables.values() {
-            let space = table.record.space;
-            let (items, bytes) = match clean.as_ref().and_then(|c| c.get(&space)) {
-                Some(&counted) => counted,
-                None => count_space(&snapshot, space)?,
-            };
+            let (items, bytes) = counted(table.record.space)?;
             table.stats.add(items, bytes);
+            let live = table.alive.read().unwrap_or_else(PoisonError::into_inner);
+            for index in &live.indexes {
+                let (items, bytes) = counted(index.record.space)?;
+                index.stats.add(items, bytes);
+            }
         }
         if clean.is_some() {
             self.core.delete(&catalog::clean_stats_key())?;
@@ -322,7 +394,12 @@ impl Inner {
 
     fn save_clean_stats(&self) -> Result<(), DbError> {
         let tables = self.tables.read().unwrap_or_else(PoisonError::into_inner);
-        let stats: CleanStats = tables.values().map(|t| (t.record.space, t.stats.get())).collect();
+        let mut stats: CleanStats =
+            tables.values().map(|t| (t.record.space, t.stats.get())).collect();
+        for table in tables.values() {
+            let live = table.alive.read().unwrap_or_else(PoisonError::into_inner);
+            stats.extend(live.indexes.iter().map(|i| (i.record.space, i.stats.get())));
+        }
         let bytes = serde_json::to_vec(&stats).expect("statistics serialize");
         self.core.put(&catalog::clean_stats_key(), &bytes)?;
         Ok(())
@@ -341,7 +418,10 @@ impl Inner {
 }
 
 /// Counts the items of `space` and sums their sizes from the row headers.
-fn count_space(snapshot: &crate::core::Snapshot, space: u32) -> Result<(i64, i64), DbError> {
+pub(crate) fn count_space(
+    snapshot: &crate::core::Snapshot,
+    space: u32,
+) -> Result<(i64, i64), DbError> {
     let (mut items, mut bytes) = (0i64, 0i64);
     for entry in snapshot.range(catalog::as_slices(&catalog::space_range(space))) {
         let (_, row) = entry?;

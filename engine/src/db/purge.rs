@@ -1,4 +1,5 @@
-//! The background deletion of a dropped table's items.
+//! The background deletion of a dropped table's (or index's) items, and the thread that also
+//! backfills indexes being created (`backfill.rs`).
 //!
 //! DeleteTable removes the table from the catalog and records its space under a purge key in
 //! the same write, then answers; this thread deletes the space's items in batches and finally
@@ -10,7 +11,7 @@ use std::ops::Bound;
 
 use crate::api::DbError;
 use crate::core::Batch;
-use crate::db::{catalog, lock, Inner};
+use crate::db::{backfill, catalog, lock, Inner};
 
 /// Bytes of keys deleted per batch: keeps each log record small.
 const BATCH_KEY_BYTES: usize = 256 * 1024;
@@ -31,7 +32,10 @@ pub(crate) fn run(inner: &Inner) {
             state.generation
         };
         seen = generation;
-        let outcome = purge_pending(inner);
+        // Then the backfill of indexes being created (`backfill.rs`), on the same thread.
+        let outcome =
+            purge_pending(inner)
+                .and_then(|done| if done { backfill::pending(inner) } else { Ok(false) });
         let mut state = lock(&inner.purge);
         match outcome {
             Ok(true) if state.generation == generation => state.idle_at = Some(generation),

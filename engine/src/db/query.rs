@@ -16,10 +16,11 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::api::{DbError, LegacyCondition, QueryInput, QueryOutput, ScanInput};
-use crate::core::Snapshot;
+use crate::core::{Bytes, Snapshot};
 use crate::db::check::Constraints;
 use crate::db::exprs::{check_maps, NO_NAMES, NO_VALUES};
-use crate::db::keycond::{key_terms, match_schema, KeyQuery};
+use crate::db::index::{self, Index};
+use crate::db::keycond::{key_terms, match_schema, KeyOp, KeyQuery};
 use crate::db::row::{decode_row, row_item, row_size};
 use crate::db::schema::{key_value, Schema};
 use crate::db::{catalog, Db, Table};
@@ -257,16 +258,72 @@ impl<'a> ReadParams<'a> {
         (legacy, expressions)
     }
 
-    /// The table, refusing indexes (no table has one yet).
-    fn table(&self, db: &Db) -> Result<Arc<Table>, DbError> {
+    /// The table, and the index named by `IndexName` with DynamoDB's checks of the read
+    /// against it.
+    fn table(&self, db: &Db) -> Result<(Arc<Table>, Option<Arc<Index>>), DbError> {
         let name = self.table_name.map_or("", String::as_str);
         let table = db.inner.table(name)?;
-        if let Some(index) = self.index_name {
+        let Some(index_name) = self.index_name else { return Ok((table, None)) };
+        let Some(index) = table.index(index_name) else {
             return Err(DbError::validation(format!(
-                "The table does not have the specified index: {index}"
+                "The table does not have the specified index: {index_name}"
+            )));
+        };
+        if !index.is_local() && self.consistent_read {
+            return Err(DbError::validation(
+                "Consistent reads are not supported on global secondary indexes",
+            ));
+        }
+        if !index.is_active() {
+            return Err(DbError::validation(format!(
+                "Cannot read from backfilling global secondary index: {index_name}"
             )));
         }
-        Ok(table)
+        if !index.is_local()
+            && !index.projects_all()
+            && self.select.map(String::as_str) == Some("ALL_ATTRIBUTES")
+        {
+            return Err(DbError::invalid_parameter(format_args!(
+                "Select type ALL_ATTRIBUTES is not supported for global secondary index \
+                 {index_name} because its projection type is not ALL"
+            )));
+        }
+        Ok((table, Some(index)))
+    }
+
+    /// Where a page of `index` (or of the table) is read from, with `ranges` of storage keys:
+    /// an LSI read that wants attributes the index does not hold reads each item from the
+    /// table, as DynamoDB does; a GSI read that names them is refused.
+    fn source<'t>(
+        &self,
+        table: &'t Table,
+        index: Option<&Index>,
+        plan: &Plan<'_>,
+        ranges: Vec<KeyRange>,
+    ) -> Result<Source<'t>, DbError> {
+        let Some(index) = index else {
+            let key_names = table.schema.attributes().map(|(a, _)| a.name.clone()).collect();
+            return Ok(Source { ranges, key_names, fetch_from: None });
+        };
+        let key_names = index.start_key_names().into_iter().map(String::from).collect();
+        let mut missing: Vec<&str> = Vec::new();
+        for path in plan.projection.iter().flatten() {
+            if let Some(PathStep::Name(name)) = path.first() {
+                if !index.projects(name) && !missing.contains(&name.as_str()) {
+                    missing.push(name);
+                }
+            }
+        }
+        let all = self.select.map(String::as_str) == Some("ALL_ATTRIBUTES");
+        let fetch = !index.projects_all() && (all || !missing.is_empty());
+        if fetch && !index.is_local() {
+            return Err(DbError::invalid_parameter(format_args!(
+                "Global secondary index {} does not project [{}]",
+                index.name(),
+                missing.join(", ")
+            )));
+        }
+        Ok(Source { ranges, key_names, fetch_from: fetch.then_some(table) })
     }
 }
 
@@ -362,18 +419,46 @@ impl Db {
         let values = params.values.unwrap_or(&NO_VALUES);
         let mut placeholders = Placeholders::new(names, values);
         let key_condition = self.key_condition(input, &mut placeholders)?;
-        let terms = key_terms(&key_condition.condition, key_condition.bindings())?;
+        let most = self.key_conditions_allowed(&params);
+        let terms = key_terms(&key_condition.condition, key_condition.bindings(), most)?;
         let mut plan = params.plan(self, &mut placeholders, count_only)?;
         plan.wire = wire;
         placeholders.finish()?;
-        let table = params.table(self)?;
-        let key_query = match_schema(&terms, &table.schema)?;
-        if let Some(filter) = &plan.filter {
-            check_filter_keys(filter, &table.schema, params.legacy_filter.is_some())?;
-        }
+        let (table, index) = params.table(self)?;
         let forward = input.scan_index_forward.unwrap_or(true);
-        let range = query_range(&table, &key_query, params.exclusive_start_key, forward)?;
-        self.read_page(&params, &table, &plan, range, forward)
+        let start = params.exclusive_start_key;
+        let ranges = match &index {
+            None => {
+                let key_query = match_schema(&terms, &table.schema)?;
+                if let Some(filter) = &plan.filter {
+                    let keys: Vec<&str> =
+                        table.schema.attributes().map(|(a, _)| a.name.as_str()).collect();
+                    check_filter_keys(filter, &keys, params.legacy_filter.is_some())?;
+                }
+                vec![query_range(&table, &key_query, start, forward)?]
+            }
+            Some(index) => {
+                let (eq, last) = index::match_terms(&terms, index)?;
+                if let Some(filter) = &plan.filter {
+                    let keys: Vec<&str> = index.key_attributes().map(|a| a.name.as_str()).collect();
+                    check_filter_keys(filter, &keys, params.legacy_filter.is_some())?;
+                }
+                let shards = self.inner.core.shard_count();
+                index_query_ranges(&table, index, &eq, last, start, forward, shards)?
+            }
+        };
+        let source = params.source(&table, index.as_deref(), &plan, ranges)?;
+        self.read_page(&params, &source, &plan, forward)
+    }
+
+    /// How many conditions a key condition may have: two, or one per key attribute of a
+    /// multi-attribute index (when `IndexName` names one; other errors come later).
+    fn key_conditions_allowed(&self, params: &ReadParams<'_>) -> usize {
+        let index = params.index_name.and_then(|index_name| {
+            let table = self.inner.table(params.table_name.map_or("", String::as_str)).ok()?;
+            table.index(index_name)
+        });
+        index.map_or(2, |index| index.key_attributes().count().max(2))
     }
 
     /// The key condition: `KeyConditionExpression` (its placeholders recorded in
@@ -430,33 +515,48 @@ impl Db {
         let mut plan = params.plan(self, &mut placeholders, count_only)?;
         plan.wire = wire;
         placeholders.finish()?;
-        let table = params.table(self)?;
-        let range = scan_range(&table, segment, params.exclusive_start_key)?;
-        self.read_page(&params, &table, &plan, range, true)
+        let (table, index) = params.table(self)?;
+        let shards = self.inner.core.shard_count();
+        let start = params.exclusive_start_key;
+        let range = match &index {
+            None => {
+                let start_key = |start: &Item| {
+                    Ok(catalog::item_storage_key(
+                        table.record.space,
+                        &start_key(&table.schema, start)?,
+                    ))
+                };
+                scan_range(table.record.space, segment, start, start_key)?
+            }
+            Some(index) => {
+                let start_key = |start: &Item| {
+                    index::start_entry(index, &table.schema, table.record.space, start, shards)
+                };
+                scan_range(index.record.space, segment, start, start_key)?
+            }
+        };
+        let source = params.source(&table, index.as_deref(), &plan, vec![range])?;
+        self.read_page(&params, &source, &plan, true)
     }
 
-    /// Reads one page of `range` (storage keys) from a fresh snapshot.
+    /// Reads one page of `source` from a fresh snapshot.
     fn read_page(
         &self,
         params: &ReadParams<'_>,
-        table: &Table,
+        source: &Source<'_>,
         plan: &Plan<'_>,
-        range: KeyRange,
         forward: bool,
     ) -> Result<Page, DbError> {
         let snapshot: Snapshot = self.inner.core.snapshot();
-        let bounds = (as_slice(&range.0), as_slice(&range.1));
-        let rows: Box<dyn Iterator<Item = _>> = if is_empty(&range) {
-            Box::new(std::iter::empty())
-        } else if forward {
-            Box::new(snapshot.range(bounds))
-        } else {
-            Box::new(snapshot.range_rev(bounds))
-        };
+        let rows = source.rows(&snapshot, forward);
         let mut page = Collected::default();
         let mut last: Option<Item> = None;
         for entry in rows {
             let (_, row) = entry?;
+            let row = match source.fetch_from {
+                Some(table) => fetch_item(&snapshot, table, &row)?,
+                None => row,
+            };
             page.scanned += 1;
             page.bytes += row_size(&row)?;
             let full =
@@ -465,7 +565,7 @@ impl Db {
             let raw = plan.wire && plan.filter.is_none() && plan.projection.is_none();
             let item = if raw && !full { None } else { Some(decode_row(&row)?) };
             if let (true, Some(item)) = (full, &item) {
-                last = Some(table.schema.key_item(item));
+                last = Some(source.key_item(item));
             }
             let passes = match (&plan.filter, &item) {
                 (Some(filter), Some(item)) => {
@@ -582,15 +682,16 @@ fn query_units(bytes: usize, consistent: bool) -> f64 {
     }
 }
 
-/// A Query's filter may not name the table's key attributes.
-fn check_filter_keys(filter: &Prepared<'_>, schema: &Schema, legacy: bool) -> Result<(), DbError> {
+/// A Query's filter may not name the key attributes (`keys`) of what it reads: the table's, or
+/// the index's.
+fn check_filter_keys(filter: &Prepared<'_>, keys: &[&str], legacy: bool) -> Result<(), DbError> {
     let mut paths = Vec::new();
     condition_paths(&filter.condition, &mut paths);
     let bindings = filter.bindings();
     for path in paths {
         let Some(PathElement::Name { name, .. }) = path.elements.first() else { continue };
         let name = bindings.name(name, ExpressionKind::Filter)?;
-        if schema.attributes().any(|(attribute, _)| attribute.name == name) {
+        if keys.contains(&name) {
             let what = if legacy { "QueryFilter" } else { "Filter Expression" };
             return Err(DbError::validation(format!(
                 "{what} can only contain non-primary key attributes: Primary key attribute: {name}"
@@ -757,13 +858,14 @@ fn segment_start(segment: u64, total: u64) -> Option<u64> {
     u64::try_from(start).ok()
 }
 
-/// The storage-key range of a Scan (of one segment), continuing after `start`.
+/// The storage-key range of a Scan of `space` (of one segment), continuing after `start`,
+/// whose storage key `start_key` gives.
 fn scan_range(
-    table: &Table,
+    space: u32,
     segment: Option<(u64, u64)>,
     start: Option<&Item>,
+    start_key: impl FnOnce(&Item) -> Result<Vec<u8>, DbError>,
 ) -> Result<KeyRange, DbError> {
-    let space = table.record.space;
     let whole = catalog::space_range(space);
     let (mut lower, upper) = match segment {
         None => (Bound::Included(whole.start), Bound::Excluded(whole.end)),
@@ -778,7 +880,7 @@ fn scan_range(
         }
     };
     if let Some(start) = start {
-        let key = catalog::item_storage_key(space, &start_key(&table.schema, start)?);
+        let key = start_key(start)?;
         let inside = match (&lower, &upper) {
             (Bound::Included(l), Bound::Excluded(u)) => *l <= key && key < *u,
             _ => true,
@@ -792,4 +894,144 @@ fn scan_range(
         lower = Bound::Excluded(key);
     }
     Ok((lower, upper))
+}
+
+/// What a page reads: storage-key ranges (one for a table or a local index; one per shard for
+/// a global index, merged by the bytes after the route), the attributes of its
+/// `LastEvaluatedKey`, and whether each item is read from the table instead.
+struct Source<'t> {
+    ranges: Vec<KeyRange>,
+    key_names: Vec<String>,
+    fetch_from: Option<&'t Table>,
+}
+
+/// The entries of one or more ranges, as the snapshot yields them.
+type Rows<'s> = Box<dyn Iterator<Item = crate::core::Result<(Bytes, Bytes)>> + 's>;
+
+impl Source<'_> {
+    /// The rows of the ranges, in key order (merged across ranges by the entry key after its
+    /// route), or in reverse.
+    fn rows<'s>(&self, snapshot: &'s Snapshot, forward: bool) -> Rows<'s> {
+        let open = |range: &KeyRange| -> Rows<'s> {
+            let bounds = (as_slice(&range.0), as_slice(&range.1));
+            if is_empty(range) {
+                Box::new(std::iter::empty())
+            } else if forward {
+                Box::new(snapshot.range(bounds))
+            } else {
+                Box::new(snapshot.range_rev(bounds))
+            }
+        };
+        match self.ranges.as_slice() {
+            [only] => open(only),
+            ranges => Box::new(Merge {
+                heads: ranges.iter().map(|r| open(r).peekable()).collect(),
+                forward,
+            }),
+        }
+    }
+
+    /// The `LastEvaluatedKey` of `item`.
+    fn key_item(&self, item: &Item) -> Item {
+        self.key_names
+            .iter()
+            .filter_map(|name| item.get(name).map(|v| (name.clone(), v.clone())))
+            .collect()
+    }
+}
+
+/// A merge of sorted entry streams by the entry key after the route ([`index::ENTRY_SUFFIX_AT`]).
+struct Merge<'s> {
+    heads: Vec<std::iter::Peekable<Rows<'s>>>,
+    forward: bool,
+}
+
+impl Iterator for Merge<'_> {
+    type Item = crate::core::Result<(Bytes, Bytes)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut best: Option<usize> = None;
+        for i in 0..self.heads.len() {
+            let key = match self.heads[i].peek() {
+                None => continue,
+                // An error is handed on at once.
+                Some(Err(_)) => return self.heads[i].next(),
+                Some(Ok((key, _))) => {
+                    key.get(index::ENTRY_SUFFIX_AT..).unwrap_or_default().to_vec()
+                }
+            };
+            let better = match best {
+                None => true,
+                Some(b) => {
+                    let Some(Ok((other, _))) = self.heads[b].peek() else { continue };
+                    let other = other.get(index::ENTRY_SUFFIX_AT..).unwrap_or_default();
+                    if self.forward {
+                        key.as_slice() < other
+                    } else {
+                        key.as_slice() > other
+                    }
+                }
+            };
+            if better {
+                best = Some(i);
+            }
+        }
+        self.heads[best?].next()
+    }
+}
+
+/// The table's row of the item an index entry `row` stands for (an LSI read wanting
+/// attributes the index does not hold), from the same snapshot.
+fn fetch_item(snapshot: &Snapshot, table: &Table, row: &[u8]) -> Result<Bytes, DbError> {
+    let entry = decode_row(row)?;
+    let key = table.schema.key_of_key(&table.schema.key_item(&entry))?;
+    let key = catalog::item_storage_key(table.record.space, &key);
+    snapshot.get(&key)?.ok_or_else(|| {
+        DbError::Internal("Internal server error: an index entry without its item".into())
+    })
+}
+
+/// The storage-key ranges of a Query of `index` for the index key values `eq` and the
+/// condition `last`, continuing after `start`.
+fn index_query_ranges(
+    table: &Table,
+    index: &Index,
+    eq: &[crate::model::KeyValue],
+    last: Option<(KeyOp, Vec<crate::model::KeyValue>)>,
+    start: Option<&Item>,
+    forward: bool,
+    shards: u16,
+) -> Result<Vec<KeyRange>, DbError> {
+    let suffix = index::suffix_range(eq, last.as_ref().map(|(op, v)| (*op, v.as_slice())))?;
+    let hash = eq.first().map(crate::model::partition_hash);
+    let ranges = index::ranges(index, &suffix, hash, shards);
+    let start = match start {
+        Some(start) => {
+            let entry =
+                index::start_entry(index, &table.schema, table.record.space, start, shards)?;
+            let at = entry.get(index::ENTRY_SUFFIX_AT..).unwrap_or_default().to_vec();
+            if !(suffix.start.as_slice()..suffix.end.as_slice()).contains(&at.as_slice()) {
+                return Err(DbError::validation(
+                    "The provided starting key is outside query boundaries based on provided \
+                     conditions",
+                ));
+            }
+            Some(at)
+        }
+        None => None,
+    };
+    let ranges = ranges.into_iter().map(|range| {
+        let mut lower = Bound::Included(range.start.clone());
+        let mut upper = Bound::Excluded(range.end.clone());
+        if let Some(at) = &start {
+            let key = [&range.start[..index::ENTRY_SUFFIX_AT], at.as_slice()].concat();
+            if forward {
+                lower = Bound::Excluded(key);
+            } else {
+                upper = Bound::Excluded(key);
+            }
+        }
+        (lower, upper)
+    });
+    Ok(ranges.collect())
 }

@@ -24,13 +24,14 @@ use crate::api::{
 use crate::core::Batch;
 use crate::db::check::Constraints;
 use crate::db::guard::{Guard, CONDITION_FAILED};
+use crate::db::index::{self, Index, IndexDeltas};
 use crate::db::items::{
     check_values, read_units, write_params, write_units, UnitsByTable, WriteParams, RETURN_CAPACITY,
 };
 use crate::db::row::{decode_row, encode_row, row_size};
 use crate::db::tokens::Claim;
 use crate::db::update::{updated_row, Changes};
-use crate::db::{catalog, lock, Db, Table};
+use crate::db::{catalog, lock, Db, Live, Table};
 use crate::expr::{self, Bindings, DocPath};
 use crate::model::{check_item_size, Item};
 
@@ -267,6 +268,9 @@ impl Db {
             Effect::Put { .. } => table.schema.key_of_item(required)?,
             _ => table.schema.key_of_key(required)?,
         };
+        if let Effect::Put { .. } = effect {
+            table.check_indexed(required)?;
+        }
         let key = catalog::item_storage_key(table.record.space, &item_key);
         Ok(Action { table, key, table_named, guard, effect })
     }
@@ -278,9 +282,10 @@ impl Db {
         mode: Option<&str>,
     ) -> Result<TransactWriteItemsOutput, DbError> {
         let tables: Vec<&Table> = actions.iter().map(|a| a.table.as_ref()).collect();
-        let _alive = hold_alive(&tables)?;
+        let held = hold_alive(&tables)?;
+        let shards = self.inner.core.shard_count();
         let keys: Vec<&[u8]> = actions.iter().map(|a| a.key.as_slice()).collect();
-        let (_, applied) = self.inner.core.write_with(&keys, |rows| {
+        let (_, (applied, deltas)) = self.inner.core.write_with(&keys, |rows| {
             let mut changes = Vec::with_capacity(actions.len());
             let mut reasons = Vec::with_capacity(actions.len());
             for (action, row) in actions.iter().zip(rows) {
@@ -296,16 +301,24 @@ impl Db {
                 return Err(canceled(reasons));
             }
             let mut batch = Batch::new();
+            let mut deltas = IndexDeltas::default();
             let mut applied = Vec::with_capacity(actions.len());
             for ((action, change), row) in actions.iter().zip(changes).zip(rows) {
                 let old = row.as_deref().map(row_size).transpose()?;
+                let indexes = held.indexes(action.table.record.space);
+                let mut maintain = |new: Option<&[u8]>| {
+                    let old = row.as_deref();
+                    index::maintain(indexes, shards, &action.key, old, new, &mut batch, &mut deltas)
+                };
                 let new = match change {
                     Change::Keep => old,
-                    Change::Put(row, size) => {
-                        batch.put(&action.key, row);
+                    Change::Put(new_row, size) => {
+                        maintain(Some(&new_row))?;
+                        batch.put(&action.key, new_row);
                         Some(size)
                     }
                     Change::Delete if old.is_some() => {
+                        maintain(None)?;
                         batch.delete(&action.key);
                         None
                     }
@@ -313,8 +326,9 @@ impl Db {
                 };
                 applied.push(Applied { old, new });
             }
-            Ok::<_, DbError>((batch, applied))
+            Ok::<_, DbError>((batch, (applied, deltas)))
         })?;
+        deltas.apply();
         let mut capacity = UnitsByTable::default();
         for (action, sizes) in actions.iter().zip(&applied) {
             // A condition check keeps its item (`new` is `old`): no change.
@@ -472,22 +486,31 @@ impl From<TransactWriteItem> for Request {
 ///
 /// # Errors
 /// `ResourceNotFoundException` when one was deleted since it was looked up.
-pub(crate) fn hold_alive<'t>(
-    tables: &[&'t Table],
-) -> Result<Vec<RwLockReadGuard<'t, bool>>, DbError> {
+pub(crate) fn hold_alive<'t>(tables: &[&'t Table]) -> Result<Held<'t>, DbError> {
     let mut by_space: BTreeMap<u32, &Table> = BTreeMap::new();
     for table in tables {
         by_space.insert(table.record.space, table);
     }
     let mut guards = Vec::with_capacity(by_space.len());
-    for table in by_space.values() {
+    for (&space, table) in &by_space {
         let alive = table.alive.read().unwrap_or_else(PoisonError::into_inner);
-        if !*alive {
+        if !alive.open {
             return Err(DbError::table_not_found());
         }
-        guards.push(alive);
+        guards.push((space, alive));
     }
-    Ok(guards)
+    Ok(Held(guards))
+}
+
+/// The liveness locks [`hold_alive`] holds, by table space.
+pub(crate) struct Held<'t>(Vec<(u32, RwLockReadGuard<'t, Live>)>);
+
+impl Held<'_> {
+    /// The indexes of the table of `space` (one of those held).
+    pub(crate) fn indexes(&self, space: u32) -> &[Arc<Index>] {
+        let found = self.0.iter().find(|(s, _)| *s == space);
+        found.map_or(&[], |(_, live)| live.indexes.as_slice())
+    }
 }
 
 /// The reason of an action that did not fail.

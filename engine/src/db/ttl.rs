@@ -19,6 +19,7 @@ use crate::api::{
 };
 use crate::db::catalog::{self, TtlRecord};
 use crate::db::check::Constraints;
+use crate::db::index::{self, IndexDeltas};
 use crate::db::row::{decode_row, row_size};
 use crate::db::{lock, Db, Inner, Table};
 use crate::model::{AttributeValue, Number};
@@ -288,22 +289,34 @@ fn delete_if_expired(
     attribute: &str,
     window: &Window,
 ) -> Result<Deleted, DbError> {
-    let alive = table.alive.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !*alive {
+    let live = table.alive.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !live.open {
         return Ok(Deleted::TableGone);
     }
-    let (_, size) = inner.core.write_with(&[key], |rows| {
+    let shards = inner.core.shard_count();
+    let (_, (size, deltas)) = inner.core.write_with(&[key], |rows| {
         let mut batch = crate::core::Batch::new();
+        let mut deltas = IndexDeltas::default();
         let row = rows.first().and_then(Option::as_deref);
         let size = match row {
             Some(row) if window.expired(row, attribute)? => {
+                index::maintain(
+                    &live.indexes,
+                    shards,
+                    key,
+                    Some(row),
+                    None,
+                    &mut batch,
+                    &mut deltas,
+                )?;
                 batch.delete(key);
                 Some(row_size(row)?)
             }
             _ => None,
         };
-        Ok::<_, DbError>((batch, size))
+        Ok::<_, DbError>((batch, (size, deltas)))
     })?;
+    deltas.apply();
     Ok(match size {
         Some(size) => {
             table.stats.replace(Some(size), None);

@@ -135,7 +135,7 @@ impl Db {
         let mut new_item: Option<(Item, usize)> = None;
         let old = self.write_row(
             table,
-            |schema| schema.key_of_key(key),
+            |schema, _| schema.key_of_key(key),
             |old_row| {
                 let (item, size, row) = updated_row(key, old_row, guard, update, bindings)?;
                 new_item = Some((item, size));

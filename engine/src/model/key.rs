@@ -381,6 +381,23 @@ pub fn begins_with_range(
     Ok(prefix_range(start))
 }
 
+/// The escaped bytes of a string or binary `prefix` without its end token: exactly the keys
+/// whose value (encoded at this position) begins with `prefix` start with these bytes (module
+/// docs, "prefixes").
+///
+/// # Errors
+///
+/// [`KeyError::BeginsWithNumber`] when `prefix` is a number.
+pub fn encode_key_prefix(prefix: &KeyValue, out: &mut Vec<u8>) -> Result<(), KeyError> {
+    let raw = match prefix {
+        KeyValue::S(text) => text.as_bytes(),
+        KeyValue::B(bytes) => bytes.as_slice(),
+        KeyValue::N(_) => return Err(KeyError::BeginsWithNumber),
+    };
+    escape_into(raw, out);
+    Ok(())
+}
+
 /// A Query's condition on the sort key (`KeyConditionExpression`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SortCondition {

@@ -16,9 +16,9 @@ mod value;
 
 pub use codec::{decode_item, encode_item, fuzz_item_decode, write_item_json, CodecError};
 pub use key::{
-    begins_with_range, decode_item_key, item_key, partition_hash, partition_prefix,
-    partition_range, sort_bound, sort_bound_after, sort_range, KeyError, KeyType, KeyValue,
-    SortCondition, HASH_PREFIX_BYTES, PARTITION_HASH_SEED,
+    begins_with_range, decode_item_key, encode_key_prefix, item_key, partition_hash,
+    partition_prefix, partition_range, sort_bound, sort_bound_after, sort_range, KeyError, KeyType,
+    KeyValue, SortCondition, HASH_PREFIX_BYTES, PARTITION_HASH_SEED,
 };
 pub use number::{Number, NumberError};
 pub use serde_item::{from_item, from_value, to_item, to_value, ItemSerdeError};
