@@ -133,11 +133,17 @@ fn create_table_validation_messages() {
         "One or more parameter values were invalid: List of GlobalSecondaryIndexes is empty",
     );
     assert_error(
-        with(
-            json!({"StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"}}),
-        ),
+        with(json!({"StreamSpecification": {"StreamEnabled": true}})),
         v,
-        "Streams are not supported by this version of Basalt yet",
+        "One or more parameter values were invalid: If stream is being enabled then \
+         UpdateViewType is required",
+    );
+    assert_error(
+        with(json!({"StreamSpecification": {"StreamEnabled": true, "StreamViewType": "ALL"}})),
+        v,
+        "1 validation error detected: Value 'ALL' at 'streamSpecification.streamViewType' \
+         failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, \
+         OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]",
     );
     with(json!({"StreamSpecification": {"StreamEnabled": false}}))
         .expect("a disabled stream is no stream");

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 /// The prefix of DynamoDB's targets.
 pub const TARGET_PREFIX: &str = "DynamoDB_20120810.";
-/// The prefix of the DynamoDB Streams API's targets (not built yet).
+/// The prefix of the DynamoDB Streams API's targets.
 pub const STREAMS_TARGET_PREFIX: &str = "DynamoDBStreams_20120810.";
 
 /// DynamoDB operations Basalt knows but does not implement yet: they get a clear
@@ -80,6 +80,10 @@ const ITEM_WRITES: &[&str] =
 /// so do item writes when `log_waits` is false (`Durability::None`, as `--in-memory` runs: an
 /// append only copies the record into the log's memory).
 pub fn may_wait(target: Option<&str>, log_waits: bool) -> bool {
+    // GetRecords reads up to a megabyte of records, as Scan does.
+    if target.and_then(|t| t.strip_prefix(STREAMS_TARGET_PREFIX)) == Some("GetRecords") {
+        return true;
+    }
     target.and_then(|t| t.strip_prefix(TARGET_PREFIX)).is_some_and(|operation| {
         OFF_REACTOR.contains(&operation) && (log_waits || !ITEM_WRITES.contains(&operation))
     })
@@ -106,13 +110,11 @@ impl From<DbError> for Failure {
 /// [`Failure::UnknownOperation`] for a target that is not a DynamoDB operation Basalt
 /// implements; the operation's own [`DbError`] otherwise.
 pub fn dispatch(db: &Db, target: Option<&str>, body: &[u8]) -> Result<Vec<u8>, Failure> {
+    if let Some(operation) = target.and_then(|t| t.strip_prefix(STREAMS_TARGET_PREFIX)) {
+        return dispatch_streams(db, operation, body);
+    }
     let Some(operation) = target.and_then(|t| t.strip_prefix(TARGET_PREFIX)) else {
         return Err(Failure::UnknownOperation(match target {
-            Some(target) if target.starts_with(STREAMS_TARGET_PREFIX) => {
-                format!(
-                    "DynamoDB Streams ({target}) is not supported by this version of Basalt yet"
-                )
-            }
             Some(target) => format!("Unknown operation: {target}"),
             None => "Missing X-Amz-Target header".to_string(),
         }));
@@ -148,6 +150,19 @@ pub fn dispatch(db: &Db, target: Option<&str>, body: &[u8]) -> Result<Vec<u8>, F
             "{other} is not supported by this version of Basalt yet"
         ))),
         other => Err(Failure::UnknownOperation(format!("Unknown operation: {other}"))),
+    }
+}
+
+/// The DynamoDB Streams API (`DynamoDBStreams_20120810.<operation>`), on the same endpoint.
+fn dispatch_streams(db: &Db, operation: &str, body: &[u8]) -> Result<Vec<u8>, Failure> {
+    match operation {
+        "ListStreams" => run(body, |input| db.list_streams(input)),
+        "DescribeStream" => run(body, |input| db.describe_stream(input)),
+        "GetShardIterator" => run(body, |input| db.get_shard_iterator(input)),
+        "GetRecords" => run(body, |input| db.get_records(input)),
+        other => Err(Failure::UnknownOperation(format!(
+            "Unknown operation: {STREAMS_TARGET_PREFIX}{other}"
+        ))),
     }
 }
 

@@ -582,9 +582,8 @@ fn unknown_missing_and_unbuilt_operations_are_named() {
     send(Some("DynamoDB_20120810.putitem"), "Unknown operation: putitem");
     send(Some("DynamoDB_20111205.PutItem"), "Unknown operation: DynamoDB_20111205.PutItem");
     send(
-        Some("DynamoDBStreams_20120810.ListStreams"),
-        "DynamoDB Streams (DynamoDBStreams_20120810.ListStreams) is not supported by this \
-         version of Basalt yet",
+        Some("DynamoDBStreams_20120810.PutRecord"),
+        "Unknown operation: DynamoDBStreams_20120810.PutRecord",
     );
     send(None, "Missing X-Amz-Target header");
     for operation in ["ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"] {

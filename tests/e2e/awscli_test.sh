@@ -269,6 +269,84 @@ fi
 
 if ddb delete-table --table-name "$EVENTS"; then ok "delete-table of the table with a sort key"; else not_ok "delete-table of the table with a sort key"; fi
 
+# ---- a global secondary index: create-table --global-secondary-indexes, describe-table --query,
+# query --index-name (the CLI follows LastEvaluatedKey of the index itself)
+GSI_TABLE="$TABLE-gsi"
+if ddb create-table --table-name "$GSI_TABLE" \
+  --attribute-definitions AttributeName=userId,AttributeType=S AttributeName=city,AttributeType=S AttributeName=age,AttributeType=N \
+  --key-schema AttributeName=userId,KeyType=HASH \
+  --global-secondary-indexes '[{"IndexName": "by_city", "KeySchema": [{"AttributeName": "city", "KeyType": "HASH"}, {"AttributeName": "age", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["name"]}}]' \
+  --billing-mode PAY_PER_REQUEST; then
+  check "create-table --global-secondary-indexes" "[g['IndexName'] for g in out['TableDescription']['GlobalSecondaryIndexes']] == ['by_city']"
+else
+  not_ok "create-table --global-secondary-indexes"
+fi
+status=""
+for _ in $(seq 1 60); do
+  ddb describe-table --table-name "$GSI_TABLE" --query 'Table.GlobalSecondaryIndexes[0].IndexStatus' &&
+    status="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])))' "$OUT/stdout")"
+  [ "$status" = "ACTIVE" ] && break
+  sleep 0.5
+done
+if [ "$status" = "ACTIVE" ]; then ok "describe-table --query 'Table.GlobalSecondaryIndexes[0].IndexStatus' is ACTIVE"; else not_ok "describe-table --query 'Table.GlobalSecondaryIndexes[0].IndexStatus' is ACTIVE (last: $status)"; fi
+
+put_failures=0
+for n in 1 2 3 4 5; do
+  city=Seattle; [ "$n" -eq 4 ] && city=Paris
+  ddb put-item --table-name "$GSI_TABLE" --item "{\"userId\": {\"S\": \"u$n\"}, \"city\": {\"S\": \"$city\"}, \"age\": {\"N\": \"$((60 - n * 10))\"}, \"name\": {\"S\": \"User $n\"}, \"email\": {\"S\": \"u$n@example.com\"}}" || put_failures=$((put_failures + 1))
+done
+ddb put-item --table-name "$GSI_TABLE" --item '{"userId": {"S": "u6"}, "age": {"N": "20"}}' || put_failures=$((put_failures + 1))
+if [ "$put_failures" -eq 0 ]; then ok "6 put-item into the table with a global index"; else not_ok "put-item into the table with a global index ($put_failures failed)"; fi
+
+if ddb describe-table --table-name "$GSI_TABLE" --query 'Table.GlobalSecondaryIndexes[0]'; then
+  check "describe-table: the index's key schema, projection, ItemCount (sparse) and IndexArn" "out['KeySchema'] == [{'AttributeName': 'city', 'KeyType': 'HASH'}, {'AttributeName': 'age', 'KeyType': 'RANGE'}] and out['Projection'] == {'ProjectionType': 'INCLUDE', 'NonKeyAttributes': ['name']} and out['ItemCount'] == 5 and out['IndexArn'].endswith(':table/$GSI_TABLE/index/by_city')"
+else
+  not_ok "describe-table --query 'Table.GlobalSecondaryIndexes[0]'"
+fi
+
+if ddb query --table-name "$GSI_TABLE" --index-name by_city --key-condition-expression "city = :c" \
+  --expression-attribute-values '{":c": {"S": "Seattle"}}' --page-size 2 --debug; then
+  check "query --index-name --page-size 2: the index's items in age order, its projection" "out['Count'] == 4 and [(i['userId']['S'], int(i['age']['N'])) for i in out['Items']] == [('u5', 10), ('u3', 30), ('u2', 40), ('u1', 50)] and all(sorted(i) == ['age', 'city', 'name', 'userId'] for i in out['Items'])"
+  # 2 + 2 items: the second page is full, so a third request finds nothing.
+  requests="$(grep -c "Making request for OperationModel(name=Query)" "$OUT/stderr")"
+  if [ "$requests" = "3" ]; then ok "query --index-name --page-size 2 took 3 requests"; else not_ok "query --index-name --page-size 2 took 3 requests (saw $requests)"; fi
+else
+  not_ok "query --index-name --page-size 2"
+fi
+
+if ddb query --table-name "$GSI_TABLE" --index-name by_city --key-condition-expression "city = :c AND age > :a" \
+  --expression-attribute-values '{":c": {"S": "Seattle"}, ":a": {"N": "20"}}' --no-scan-index-forward --projection-expression "userId, age"; then
+  check "query --index-name with a sort key condition, --no-scan-index-forward" "out['Items'] == [{'userId': {'S': 'u1'}, 'age': {'N': '50'}}, {'userId': {'S': 'u2'}, 'age': {'N': '40'}}, {'userId': {'S': 'u3'}, 'age': {'N': '30'}}]"
+else
+  not_ok "query --index-name with a sort key condition"
+fi
+
+if ddb scan --table-name "$GSI_TABLE" --index-name by_city --select COUNT; then
+  check "scan --index-name --select COUNT: the item without city is not in the index" "out['Count'] == 5"
+else
+  not_ok "scan --index-name --select COUNT"
+fi
+
+ddb query --table-name "$GSI_TABLE" --index-name by_city --key-condition-expression "city = :c" \
+  --expression-attribute-values '{":c": {"S": "Seattle"}}' --consistent-read
+rc=$?
+if [ "$rc" -ne 0 ] && grep -qF "An error occurred (ValidationException) when calling the Query operation: Consistent reads are not supported on global secondary indexes" "$OUT/stderr"; then
+  ok "query --index-name --consistent-read: ValidationException"
+else
+  not_ok "query --index-name --consistent-read: ValidationException (rc=$rc)"
+fi
+
+ddb query --table-name "$GSI_TABLE" --index-name nope --key-condition-expression "city = :c" \
+  --expression-attribute-values '{":c": {"S": "Seattle"}}'
+rc=$?
+if [ "$rc" -ne 0 ] && grep -qF "An error occurred (ValidationException) when calling the Query operation: The table does not have the specified index: nope" "$OUT/stderr"; then
+  ok "query --index-name of an unknown index: ValidationException"
+else
+  not_ok "query --index-name of an unknown index: ValidationException (rc=$rc)"
+fi
+
+if ddb delete-table --table-name "$GSI_TABLE"; then ok "delete-table of the table with a global index"; else not_ok "delete-table of the table with a global index"; fi
+
 # ---- delete-item, delete-table
 if ddb delete-item --table-name "$TABLE" --key '{"userId": {"S": "12345"}}' --return-values ALL_OLD; then
   check "delete-item --return-values ALL_OLD" "out['Attributes']['name'] == {'S': 'John Doe'} and out['Attributes']['age'] == {'N': '31'}"

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import boto3
 from boto3.dynamodb.conditions import Attr, Key
-from boto3.dynamodb.types import Binary
+from boto3.dynamodb.types import Binary, TypeDeserializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -41,6 +41,7 @@ _kwargs = dict(
 client = boto3.client("dynamodb", **_kwargs)
 resource = boto3.resource("dynamodb", **_kwargs)
 CREATED = []
+DESERIALIZER = TypeDeserializer()
 
 
 def create_table(name, hash_key="id", hash_type="S", range_key=None, range_type=None, provisioned=None):
@@ -1276,6 +1277,536 @@ class T7TimeToLive(Base):
             time.sleep(0.1)
         for kept in ("new", "text"):
             self.assertIn("Item", client.get_item(TableName=self.T, Key={"id": {"S": kept}}), kept)
+
+
+def plain(item):
+    """A typed item (client API) as plain values: numbers become Decimal, which compare equal to int."""
+    return {k: DESERIALIZER.deserialize(v) for k, v in item.items()}
+
+
+class T8Indexes(Base):
+    """Secondary indexes: create_table with a local index (KEYS_ONLY) and global ones (INCLUDE,
+    ALL), describe_table, query and scan paginators on indexes, sparse indexes, DynamoDB's index
+    errors, a global index with a multi-attribute key, update_table adding a global index to a
+    table with items (backfill) and deleting it."""
+
+    T = f"{PREFIX}-idx"  # pk S + sk N; LSI by_amount; GSIs by_status (INCLUDE amount), by_area (ALL)
+    T_MULTI = f"{PREFIX}-idx-multi"  # id S; GSI by_match: tournament + region, round + bracket
+    T_LATER = f"{PREFIX}-idx-later"  # id S; GSI by_kind added and deleted by update_table
+
+    @staticmethod
+    def order(pk, sk):
+        # amount is distinct within a partition, placed across the table: index orders are total.
+        item = {
+            "pk": pk,
+            "sk": sk,
+            "amount": (sk * 37) % 101,
+            "placed": sk * 10 + (1 if pk == "c2" else 0),
+            "note": f"order {pk}/{sk}",
+        }
+        if sk % 5:  # every fifth item has no status: not in by_status
+            item["status"] = "open" if sk % 3 == 0 else "closed"
+        if sk % 4 == 0:  # only every fourth item has an area: by_area is sparse
+            item["area"] = "eu" if sk % 8 == 0 else "us"
+        return item
+
+    @classmethod
+    def setUpClass(cls):
+        cls.items = [cls.order(pk, sk) for pk in ("c1", "c2") for sk in range(1, 31)]
+        cls.created = client.create_table(
+            TableName=cls.T,
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "N"},
+                {"AttributeName": "amount", "AttributeType": "N"},
+                {"AttributeName": "status", "AttributeType": "S"},
+                {"AttributeName": "placed", "AttributeType": "N"},
+                {"AttributeName": "area", "AttributeType": "S"},
+            ],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            LocalSecondaryIndexes=[
+                {
+                    "IndexName": "by_amount",
+                    "KeySchema": [
+                        {"AttributeName": "pk", "KeyType": "HASH"},
+                        {"AttributeName": "amount", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                }
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by_status",
+                    "KeySchema": [
+                        {"AttributeName": "status", "KeyType": "HASH"},
+                        {"AttributeName": "placed", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["amount"]},
+                },
+                {
+                    "IndexName": "by_area",
+                    "KeySchema": [{"AttributeName": "area", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                },
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        CREATED.append(cls.T)
+        wait_exists(cls.T)
+        with resource.Table(cls.T).batch_writer() as batch:
+            for item in cls.items:
+                batch.put_item(Item=item)
+
+    def query_pages(self, page_size, **kwargs):
+        paginator = client.get_paginator("query")
+        return list(paginator.paginate(TableName=self.T, PaginationConfig={"PageSize": page_size}, **kwargs))
+
+    def assertPages(self, pages, expected, key_names, page_size):
+        """pages concatenate to expected (plain items); every page but the last is full and its
+        LastEvaluatedKey holds the table's and the index's keys of its last item."""
+        self.assertEqual([plain(i) for p in pages for i in p["Items"]], expected)
+        full, rest = divmod(len(expected), page_size)
+        counts = [page_size] * full + ([rest] if rest else [])
+        self.assertEqual([p["Count"] for p in pages if p["Count"]], counts)
+        for page in pages:
+            if "LastEvaluatedKey" in page:
+                last = page["Items"][-1]
+                self.assertEqual(page["LastEvaluatedKey"], {k: last[k] for k in key_names})
+        self.assertNotIn("LastEvaluatedKey", pages[-1])
+
+    def test_a_create_and_describe_table(self):
+        created = self.created["TableDescription"]
+        self.assertEqual([i["IndexName"] for i in created["LocalSecondaryIndexes"]], ["by_amount"])
+        self.assertEqual(sorted(i["IndexName"] for i in created["GlobalSecondaryIndexes"]), ["by_area", "by_status"])
+        for index in created["GlobalSecondaryIndexes"]:
+            self.assertIn(index["IndexStatus"], ("CREATING", "ACTIVE"))
+
+        t = client.describe_table(TableName=self.T)["Table"]
+        self.assertEqual(
+            sorted((d["AttributeName"], d["AttributeType"]) for d in t["AttributeDefinitions"]),
+            [("amount", "N"), ("area", "S"), ("pk", "S"), ("placed", "N"), ("sk", "N"), ("status", "S")],
+        )
+        self.assertEqual(t["ItemCount"], 60)
+        arn = t["TableArn"]
+        (lsi,) = t["LocalSecondaryIndexes"]
+        self.assertEqual(lsi["IndexName"], "by_amount")
+        self.assertEqual(
+            lsi["KeySchema"],
+            [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "amount", "KeyType": "RANGE"}],
+        )
+        self.assertEqual(lsi["Projection"], {"ProjectionType": "KEYS_ONLY"})
+        self.assertEqual(lsi["ItemCount"], 60)
+        self.assertGreater(lsi["IndexSizeBytes"], 0)
+        self.assertEqual(lsi["IndexArn"], f"{arn}/index/by_amount")
+        self.assertTrue(lsi["IndexArn"].endswith("/index/by_amount"))
+
+        gsis = {g["IndexName"]: g for g in t["GlobalSecondaryIndexes"]}
+        self.assertEqual(sorted(gsis), ["by_area", "by_status"])
+        self.assertEqual(
+            gsis["by_status"]["KeySchema"],
+            [{"AttributeName": "status", "KeyType": "HASH"}, {"AttributeName": "placed", "KeyType": "RANGE"}],
+        )
+        self.assertEqual(gsis["by_status"]["Projection"], {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["amount"]})
+        self.assertEqual(gsis["by_area"]["KeySchema"], [{"AttributeName": "area", "KeyType": "HASH"}])
+        self.assertEqual(gsis["by_area"]["Projection"], {"ProjectionType": "ALL"})
+        with_status = sum(1 for i in self.items if "status" in i)
+        with_area = sum(1 for i in self.items if "area" in i)
+        self.assertEqual((with_status, with_area), (48, 14))
+        for name, count in (("by_status", with_status), ("by_area", with_area)):
+            g = gsis[name]
+            self.assertEqual(g["IndexStatus"], "ACTIVE", name)
+            self.assertNotIn("Backfilling", g)
+            self.assertEqual(g["ItemCount"], count, f"{name}: only items with its key")
+            self.assertGreater(g["IndexSizeBytes"], 0)
+            self.assertEqual(g["IndexArn"], f"{arn}/index/{name}")
+            pt = g["ProvisionedThroughput"]
+            self.assertEqual((pt["ReadCapacityUnits"], pt["WriteCapacityUnits"]), (0, 0), "on-demand index")
+
+    def test_b_query_local_index_paginator(self):
+        keys = ("pk", "sk", "amount")
+        mine = sorted((i for i in self.items if i["pk"] == "c1"), key=lambda i: i["amount"])
+        expected = [{k: i[k] for k in keys} for i in mine]  # KEYS_ONLY
+        pages = self.query_pages(
+            4,
+            IndexName="by_amount",
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "c1"}},
+        )
+        self.assertEqual(len(pages), 8, "30 items in pages of 4")
+        self.assertPages(pages, expected, keys, 4)
+
+        # Descending, with a range condition on the index's sort key.
+        pages = self.query_pages(
+            5,
+            IndexName="by_amount",
+            KeyConditionExpression="pk = :p AND amount BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={":p": {"S": "c1"}, ":lo": {"N": "20"}, ":hi": {"N": "80"}},
+            ScanIndexForward=False,
+        )
+        wanted = [i for i in reversed(expected) if 20 <= i["amount"] <= 80]
+        self.assertGreater(len(wanted), 10)
+        self.assertGreaterEqual(len(pages), 3)
+        self.assertPages(pages, wanted, keys, 5)
+
+        # A local index reads the attributes it does not hold from the table, consistently if asked.
+        out = client.query(
+            TableName=self.T,
+            IndexName="by_amount",
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "c2"}},
+            Select="ALL_ATTRIBUTES",
+            ConsistentRead=True,
+            Limit=3,
+        )
+        theirs = sorted((i for i in self.items if i["pk"] == "c2"), key=lambda i: i["amount"])
+        self.assertEqual([plain(i) for i in out["Items"]], theirs[:3])
+
+    def test_c_query_global_index_paginator(self):
+        keys = ("pk", "sk", "status", "placed")
+        projected = keys + ("amount",)  # INCLUDE amount
+        open_orders = sorted((i for i in self.items if i.get("status") == "open"), key=lambda i: i["placed"])
+        expected = [{k: i[k] for k in projected} for i in open_orders]
+        self.assertEqual(len(expected), 16)
+        pages = self.query_pages(
+            3,
+            IndexName="by_status",
+            KeyConditionExpression="#s = :s",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": {"S": "open"}},
+            ScanIndexForward=False,
+        )
+        self.assertEqual(len(pages), 6, "16 items in pages of 3")
+        self.assertPages(pages, expected[::-1], keys, 3)
+        self.assertTrue(all("note" not in i for p in pages for i in p["Items"]), "note is not projected")
+
+        pages = self.query_pages(
+            4,
+            IndexName="by_status",
+            KeyConditionExpression="#s = :s AND placed >= :p",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": {"S": "closed"}, ":p": {"N": "150"}},
+            ProjectionExpression="pk, sk, amount",
+        )
+        closed = sorted(
+            (i for i in self.items if i.get("status") == "closed" and i["placed"] >= 150), key=lambda i: i["placed"]
+        )
+        self.assertEqual(
+            [plain(i) for p in pages for i in p["Items"]], [{k: i[k] for k in ("pk", "sk", "amount")} for i in closed]
+        )
+        self.assertGreaterEqual(len(pages), 3)
+
+    def test_d_scan_global_index_and_sparse_indexes(self):
+        pages = list(
+            client.get_paginator("scan").paginate(
+                TableName=self.T, IndexName="by_area", PaginationConfig={"PageSize": 4}
+            )
+        )
+        self.assertGreaterEqual(len(pages), 4)
+        got = sorted((plain(i) for p in pages for i in p["Items"]), key=lambda i: (i["pk"], i["sk"]))
+        expected = [i for i in self.items if "area" in i]  # ALL: whole items, only those with an area
+        self.assertEqual(got, expected)
+        for page in pages:
+            if "LastEvaluatedKey" in page:
+                self.assertEqual(sorted(page["LastEvaluatedKey"]), ["area", "pk", "sk"])
+
+        out = client.query(
+            TableName=self.T,
+            IndexName="by_area",
+            KeyConditionExpression="area = :a",
+            ExpressionAttributeValues={":a": {"S": "eu"}},
+        )
+        got = sorted((plain(i) for i in out["Items"]), key=lambda i: (i["pk"], i["sk"]))
+        self.assertEqual(got, [i for i in self.items if i.get("area") == "eu"])
+
+        # Items without status are not in by_status; the local index holds every item.
+        count = client.scan(TableName=self.T, IndexName="by_status", Select="COUNT")
+        self.assertEqual((count["Count"], count["ScannedCount"]), (48, 48))
+        listed = {
+            (i["pk"]["S"], int(i["sk"]["N"]))
+            for p in client.get_paginator("scan").paginate(TableName=self.T, IndexName="by_status")
+            for i in p["Items"]
+        }
+        self.assertEqual(listed, {(i["pk"], i["sk"]) for i in self.items if "status" in i})
+        count = client.scan(TableName=self.T, IndexName="by_amount", Select="COUNT")
+        self.assertEqual(count["Count"], 60)
+
+        # An update that removes the key leaves the index; one that adds it joins it.
+        table = resource.Table(self.T)
+        table.update_item(Key={"pk": "c1", "sk": 4}, UpdateExpression="REMOVE area")
+        table.update_item(
+            Key={"pk": "c1", "sk": 1}, UpdateExpression="SET area = :a", ExpressionAttributeValues={":a": "mars"}
+        )
+        out = client.query(
+            TableName=self.T,
+            IndexName="by_area",
+            KeyConditionExpression="area = :a",
+            ExpressionAttributeValues={":a": {"S": "mars"}},
+        )
+        self.assertEqual([(i["pk"]["S"], i["sk"]["N"]) for i in out["Items"]], [("c1", "1")])
+        count = client.scan(TableName=self.T, IndexName="by_area", Select="COUNT")["Count"]
+        self.assertEqual(count, 14)
+        table.update_item(Key={"pk": "c1", "sk": 1}, UpdateExpression="REMOVE area")
+        table.update_item(
+            Key={"pk": "c1", "sk": 4}, UpdateExpression="SET area = :a", ExpressionAttributeValues={":a": "us"}
+        )
+
+    def test_e_index_errors(self):
+        open_query = dict(
+            TableName=self.T,
+            KeyConditionExpression="#s = :s",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": {"S": "open"}},
+        )
+        self.assertClientError(
+            client.query,
+            "ValidationException",
+            "The table does not have the specified index: nope",
+            **{**open_query, "IndexName": "nope"},
+        )
+        self.assertClientError(
+            client.scan,
+            "ValidationException",
+            "The table does not have the specified index: nope",
+            TableName=self.T,
+            IndexName="nope",
+        )
+        self.assertClientError(
+            client.query,
+            "ValidationException",
+            "Consistent reads are not supported on global secondary indexes",
+            **{**open_query, "IndexName": "by_status", "ConsistentRead": True},
+        )
+        self.assertClientError(
+            client.scan,
+            "ValidationException",
+            "Consistent reads are not supported on global secondary indexes",
+            TableName=self.T,
+            IndexName="by_area",
+            ConsistentRead=True,
+        )
+        self.assertClientError(
+            client.query,
+            "ValidationException",
+            "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported "
+            "for global secondary index by_status because its projection type is not ALL",
+            **{**open_query, "IndexName": "by_status", "Select": "ALL_ATTRIBUTES"},
+        )
+        self.assertClientError(
+            client.query,
+            "ValidationException",
+            "Query condition missed key schema element: status",
+            TableName=self.T,
+            IndexName="by_status",
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "c1"}},
+        )
+
+        bad = {"pk": {"S": "c1"}, "sk": {"N": "99"}, "status": {"N": "3"}}
+        self.assertClientError(
+            client.put_item,
+            "ValidationException",
+            "One or more parameter values were invalid: Type mismatch for Index Key status Expected: S "
+            "Actual: N IndexName: by_status",
+            TableName=self.T,
+            Item=bad,
+        )
+        self.assertNotIn("Item", client.get_item(TableName=self.T, Key={"pk": {"S": "c1"}, "sk": {"N": "99"}}))
+        self.assertClientError(
+            client.update_item,
+            "ValidationException",
+            "One or more parameter values were invalid: Type mismatch for Index Key placed Expected: N "
+            "Actual: S IndexName: by_status",
+            TableName=self.T,
+            Key={"pk": {"S": "c1"}, "sk": {"N": "3"}},
+            UpdateExpression="SET placed = :p",
+            ExpressionAttributeValues={":p": {"S": "soon"}},
+        )
+        item = client.get_item(TableName=self.T, Key={"pk": {"S": "c1"}, "sk": {"N": "3"}}, ConsistentRead=True)
+        self.assertEqual(plain(item["Item"]), self.order("c1", 3), "the refused update changed nothing")
+
+    def test_f_multi_attribute_global_index(self):
+        # Since November 2025 a global index's key may have up to four partition and four sort
+        # attributes; botocore's model sets no maximum on KeySchema.
+        key_schema = [
+            {"AttributeName": "tournament", "KeyType": "HASH"},
+            {"AttributeName": "region", "KeyType": "HASH"},
+            {"AttributeName": "round", "KeyType": "RANGE"},
+            {"AttributeName": "bracket", "KeyType": "RANGE"},
+        ]
+        client.create_table(
+            TableName=self.T_MULTI,
+            AttributeDefinitions=[
+                {"AttributeName": "id", "AttributeType": "S"},
+                {"AttributeName": "tournament", "AttributeType": "S"},
+                {"AttributeName": "region", "AttributeType": "S"},
+                {"AttributeName": "round", "AttributeType": "N"},
+                {"AttributeName": "bracket", "AttributeType": "S"},
+            ],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[
+                {"IndexName": "by_match", "KeySchema": key_schema, "Projection": {"ProjectionType": "KEYS_ONLY"}}
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        CREATED.append(self.T_MULTI)
+        wait_exists(self.T_MULTI)
+        (g,) = client.describe_table(TableName=self.T_MULTI)["Table"]["GlobalSecondaryIndexes"]
+        self.assertEqual(g["KeySchema"], key_schema)
+        self.assertEqual(g["IndexStatus"], "ACTIVE")
+
+        games, n = [], 0
+        for region in ("eu", "us"):
+            for rnd in (3, 1, 2):
+                for bracket in ("upper", "lower"):
+                    n += 1
+                    games.append(
+                        {"id": f"g{n}", "tournament": "spring", "region": region, "round": rnd, "bracket": bracket}
+                    )
+        games.append({"id": "sparse", "tournament": "spring", "region": "eu", "round": 1})  # no bracket
+        with resource.Table(self.T_MULTI).batch_writer() as batch:
+            for game in games:
+                batch.put_item(Item=game)
+
+        names = {"#t": "tournament", "#r": "region", "#n": "round", "#b": "bracket"}
+        pages = list(
+            client.get_paginator("query").paginate(
+                TableName=self.T_MULTI,
+                IndexName="by_match",
+                KeyConditionExpression="#t = :t AND #r = :r",
+                ExpressionAttributeNames={"#t": "tournament", "#r": "region"},
+                ExpressionAttributeValues={":t": {"S": "spring"}, ":r": {"S": "eu"}},
+                PaginationConfig={"PageSize": 4},
+            )
+        )
+        eu = sorted((g for g in games if g["region"] == "eu" and "bracket" in g), key=lambda g: (g["round"], g["bracket"]))
+        self.assertEqual([plain(i) for p in pages for i in p["Items"]], eu)
+        self.assertEqual(sorted(pages[0]["LastEvaluatedKey"]), ["bracket", "id", "region", "round", "tournament"])
+
+        out = client.query(
+            TableName=self.T_MULTI,
+            IndexName="by_match",
+            KeyConditionExpression="#t = :t AND #r = :r AND #n = :n AND #b > :b",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":t": {"S": "spring"}, ":r": {"S": "us"}, ":n": {"N": "2"}, ":b": {"S": "lower"}},
+        )
+        self.assertEqual([plain(i) for i in out["Items"]], [g for g in games if (g["region"], g.get("round"), g.get("bracket")) == ("us", 2, "upper")])
+        self.assertClientError(
+            client.query,
+            "ValidationException",
+            "Query condition missed key schema element: region",
+            TableName=self.T_MULTI,
+            IndexName="by_match",
+            KeyConditionExpression="#t = :t AND #n = :n",
+            ExpressionAttributeNames={"#t": "tournament", "#n": "round"},
+            ExpressionAttributeValues={":t": {"S": "spring"}, ":n": {"N": "1"}},
+        )
+
+    def test_g_update_table_creates_and_deletes_a_global_index(self):
+        create_table(self.T_LATER)
+        wait_exists(self.T_LATER)
+        expected = {}
+        with resource.Table(self.T_LATER).batch_writer() as batch:
+            for i in range(300):
+                item = {"id": f"e{i:03d}", "stamp": i}
+                if i % 10 != 9:  # 30 items without kind stay out of the index
+                    item["kind"] = f"k{i % 7}"
+                    expected[item["id"]] = item["kind"]
+                batch.put_item(Item=item)
+
+        out = client.update_table(
+            TableName=self.T_LATER,
+            AttributeDefinitions=[
+                {"AttributeName": "kind", "AttributeType": "S"},
+                {"AttributeName": "stamp", "AttributeType": "N"},
+            ],
+            GlobalSecondaryIndexUpdates=[
+                {
+                    "Create": {
+                        "IndexName": "by_kind",
+                        "KeySchema": [
+                            {"AttributeName": "kind", "KeyType": "HASH"},
+                            {"AttributeName": "stamp", "KeyType": "RANGE"},
+                        ],
+                        "Projection": {"ProjectionType": "KEYS_ONLY"},
+                    }
+                }
+            ],
+        )
+        t = out["TableDescription"]
+        self.assertEqual(t["TableStatus"], "UPDATING")
+        (g,) = t["GlobalSecondaryIndexes"]
+        self.assertEqual((g["IndexName"], g["IndexStatus"]), ("by_kind", "CREATING"))
+        self.assertEqual(g["IndexArn"], f"{t['TableArn']}/index/by_kind")
+
+        deadline = time.time() + 30
+        while True:
+            t = client.describe_table(TableName=self.T_LATER)["Table"]
+            (g,) = t["GlobalSecondaryIndexes"]
+            if g["IndexStatus"] == "ACTIVE" and t["TableStatus"] == "ACTIVE":
+                break
+            self.assertEqual(g["IndexStatus"], "CREATING")
+            self.assertLess(time.time(), deadline, "the index is not ACTIVE after 30 s")
+            time.sleep(0.2)
+        self.assertNotIn("Backfilling", g)
+        self.assertEqual(g["ItemCount"], len(expected))
+        self.assertEqual(t["ItemCount"], 300)
+
+        # Every item with a kind is found through the index, in stamp order within a kind.
+        found = {}
+        for k in range(7):
+            pages = client.get_paginator("query").paginate(
+                TableName=self.T_LATER,
+                IndexName="by_kind",
+                KeyConditionExpression="kind = :k",
+                ExpressionAttributeValues={":k": {"S": f"k{k}"}},
+                PaginationConfig={"PageSize": 25},
+            )
+            items = [i for p in pages for i in p["Items"]]
+            stamps = [int(i["stamp"]["N"]) for i in items]
+            self.assertEqual(stamps, sorted(stamps), f"k{k} in stamp order")
+            for i in items:
+                self.assertEqual(sorted(i), ["id", "kind", "stamp"], "KEYS_ONLY")
+                found[i["id"]["S"]] = i["kind"]["S"]
+        self.assertEqual(found, expected)
+
+        # A write after activation is in the index at once.
+        client.put_item(
+            TableName=self.T_LATER, Item={"id": {"S": "late"}, "kind": {"S": "k0"}, "stamp": {"N": "-1"}}
+        )
+        out = client.query(
+            TableName=self.T_LATER,
+            IndexName="by_kind",
+            KeyConditionExpression="kind = :k",
+            ExpressionAttributeValues={":k": {"S": "k0"}},
+            Limit=1,
+        )
+        self.assertEqual(out["Items"], [{"id": {"S": "late"}, "kind": {"S": "k0"}, "stamp": {"N": "-1"}}])
+
+        out = client.update_table(
+            TableName=self.T_LATER, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by_kind"}}]
+        )
+        # DynamoDB answers with the index DELETING; an index already gone is accepted too.
+        for g in out["TableDescription"].get("GlobalSecondaryIndexes", []):
+            self.assertEqual((g["IndexName"], g["IndexStatus"]), ("by_kind", "DELETING"))
+        deadline = time.time() + 30
+        while True:
+            t = client.describe_table(TableName=self.T_LATER)["Table"]
+            if not t.get("GlobalSecondaryIndexes") and t["TableStatus"] == "ACTIVE":
+                break
+            for g in t.get("GlobalSecondaryIndexes", []):
+                self.assertEqual(g["IndexStatus"], "DELETING")
+            self.assertLess(time.time(), deadline, "the index is still there after 30 s")
+            time.sleep(0.2)
+        self.assertClientError(
+            client.query,
+            "ValidationException",
+            "The table does not have the specified index: by_kind",
+            TableName=self.T_LATER,
+            IndexName="by_kind",
+            KeyConditionExpression="kind = :k",
+            ExpressionAttributeValues={":k": {"S": "k0"}},
+        )
+        self.assertEqual(client.scan(TableName=self.T_LATER, Select="COUNT")["Count"], 301)
 
 
 def cleanup():

@@ -773,6 +773,122 @@ test('lib-dynamodb BatchWriteCommand and BatchGetCommand across two tables', asy
   assert.deepEqual(read.UnprocessedKeys, {});
 });
 
+// ---------------------------------------------------------------- secondary indexes
+const GSI = `${prefix}-gsi`; // pk (S) HASH; GSI by_grp: grp (S) HASH, ts (N) RANGE, ALL
+
+test('CreateTableCommand with a global secondary index; DescribeTable shows it ACTIVE', async () => {
+  const out = await createTable(GSI, {
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'grp', AttributeType: 'S' },
+      { AttributeName: 'ts', AttributeType: 'N' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: 'by_grp',
+        KeySchema: [
+          { AttributeName: 'grp', KeyType: 'HASH' },
+          { AttributeName: 'ts', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  });
+  assert.equal(out.TableDescription.GlobalSecondaryIndexes.length, 1);
+  assert.equal(out.TableDescription.GlobalSecondaryIndexes[0].IndexName, 'by_grp');
+  await waitUntilTableExists(waiterConfig, { TableName: GSI });
+
+  const items = [1, 2, 3, 4, 5, 6, 7].map((ts) => ({ pk: `a${ts}`, grp: 'g1', ts, n: ts * 10 }));
+  items.push({ pk: 'b1', grp: 'g2', ts: 1 }, { pk: 'b2', grp: 'g2', ts: 2 }, { pk: 'none', ts: 99 });
+  const written = await doc.send(new BatchWriteCommand({ RequestItems: { [GSI]: items.map((Item) => ({ PutRequest: { Item } })) } }));
+  assert.deepEqual(written.UnprocessedItems, {});
+
+  const { Table: t } = await client.send(new DescribeTableCommand({ TableName: GSI }));
+  assert.equal(t.GlobalSecondaryIndexes.length, 1);
+  const g = t.GlobalSecondaryIndexes[0];
+  assert.equal(g.IndexName, 'by_grp');
+  assert.equal(g.IndexStatus, 'ACTIVE');
+  assert.deepEqual(g.KeySchema, [
+    { AttributeName: 'grp', KeyType: 'HASH' },
+    { AttributeName: 'ts', KeyType: 'RANGE' },
+  ]);
+  assert.deepEqual(g.Projection, { ProjectionType: 'ALL' });
+  assert.equal(g.ItemCount, 9, 'the item without grp is not in the index');
+  assert.equal(g.IndexArn, `${t.TableArn}/index/by_grp`);
+  assert.equal(t.ItemCount, 10);
+});
+
+test('paginateQuery with IndexName: pages of a global index, LastEvaluatedKey with table and index keys', async () => {
+  const counts = [];
+  const seen = [];
+  for await (const page of paginateDocQuery(
+    { client: doc, pageSize: 3 },
+    { TableName: GSI, IndexName: 'by_grp', KeyConditionExpression: 'grp = :g', ExpressionAttributeValues: { ':g': 'g1' } },
+  )) {
+    counts.push(page.Count);
+    if (page.LastEvaluatedKey) {
+      const last = page.Items[page.Items.length - 1];
+      assert.deepEqual(page.LastEvaluatedKey, { pk: last.pk, grp: 'g1', ts: last.ts });
+    }
+    seen.push(...page.Items);
+  }
+  assert.deepEqual(counts, [3, 3, 1]);
+  assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7].map((ts) => ({ pk: `a${ts}`, grp: 'g1', ts, n: ts * 10 })));
+
+  const desc = [];
+  for await (const page of paginateQuery(
+    { client, pageSize: 2 },
+    {
+      TableName: GSI,
+      IndexName: 'by_grp',
+      KeyConditionExpression: 'grp = :g AND ts > :t',
+      ExpressionAttributeValues: { ':g': { S: 'g1' }, ':t': { N: '2' } },
+      ScanIndexForward: false,
+    },
+  )) {
+    desc.push(...page.Items.map((i) => Number(i.ts.N)));
+  }
+  assert.deepEqual(desc, [7, 6, 5, 4, 3]);
+
+  // One Limit-ed page: its LastEvaluatedKey holds the table's key and the index's keys.
+  const limited = await client.send(
+    new QueryCommand({
+      TableName: GSI,
+      IndexName: 'by_grp',
+      KeyConditionExpression: 'grp = :g',
+      ExpressionAttributeValues: { ':g': { S: 'g2' } },
+      Limit: 1,
+    }),
+  );
+  assert.equal(limited.Count, 1);
+  assert.deepEqual(limited.LastEvaluatedKey, { pk: { S: 'b1' }, grp: { S: 'g2' }, ts: { N: '1' } });
+  const next = await doc.send(
+    new DocQueryCommand({
+      TableName: GSI,
+      IndexName: 'by_grp',
+      KeyConditionExpression: 'grp = :g',
+      ExpressionAttributeValues: { ':g': 'g2' },
+      ExclusiveStartKey: { pk: 'b1', grp: 'g2', ts: 1 },
+    }),
+  );
+  assert.deepEqual(next.Items, [{ pk: 'b2', grp: 'g2', ts: 2 }]);
+  assert.equal(next.LastEvaluatedKey, undefined);
+});
+
+test('Query on an unknown index and a consistent read of a global index: ValidationException', async () => {
+  const input = { TableName: GSI, KeyConditionExpression: 'grp = :g', ExpressionAttributeValues: { ':g': { S: 'g1' } } };
+  await expectError(
+    client.send(new QueryCommand({ ...input, IndexName: 'nope' })),
+    'ValidationException',
+    'The table does not have the specified index: nope',
+  );
+  await expectError(
+    client.send(new QueryCommand({ ...input, IndexName: 'by_grp', ConsistentRead: true })),
+    'ValidationException',
+    'Consistent reads are not supported on global secondary indexes',
+  );
+});
+
 test('DeleteTable returns DELETING; waitUntilTableNotExists; then ResourceNotFoundException', async () => {
   const name = `${prefix}-list-4`;
   const out = await client.send(new DeleteTableCommand({ TableName: name }));

@@ -60,6 +60,13 @@ pub enum DbError {
     /// running.
     #[error("{0}")]
     TransactionInProgress(String),
+    /// `ExpiredIteratorException`: a stream's shard iterator older than 15 minutes.
+    #[error("{0}")]
+    ExpiredIterator(String),
+    /// `TrimmedDataAccessException`: a stream position whose records were trimmed (older than
+    /// 24 hours).
+    #[error("{0}")]
+    TrimmedDataAccess(String),
     /// `InternalServerError`: the storage engine failed (I/O, corruption); the request may or
     /// may not have taken effect, as DynamoDB says of its own.
     #[error("{0}")]
@@ -84,6 +91,8 @@ impl DbError {
             DbError::TransactionCanceled { .. } => "TransactionCanceledException",
             DbError::IdempotentParameterMismatch(_) => "IdempotentParameterMismatchException",
             DbError::TransactionInProgress(_) => "TransactionInProgressException",
+            DbError::ExpiredIterator(_) => "ExpiredIteratorException",
+            DbError::TrimmedDataAccess(_) => "TrimmedDataAccessException",
             DbError::Internal(_) => "InternalServerError",
         }
     }

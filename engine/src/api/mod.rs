@@ -16,6 +16,7 @@ mod builders;
 mod decode;
 mod error;
 mod index;
+mod streams;
 mod ttl;
 mod types;
 
@@ -23,6 +24,7 @@ pub use batch::*;
 pub use decode::decode_request;
 pub use error::{DbError, ErrorCategory};
 pub use index::*;
+pub use streams::*;
 pub use ttl::*;
 pub use types::*;
 

@@ -9,7 +9,7 @@ use crate::model::{AttributeValue, Item};
 
 use super::{
     GlobalSecondaryIndex, GlobalSecondaryIndexDescription, GlobalSecondaryIndexUpdate,
-    LocalSecondaryIndex, LocalSecondaryIndexDescription,
+    LocalSecondaryIndex, LocalSecondaryIndexDescription, StreamSpecification,
 };
 
 /// One element of a key schema: an attribute and its role (`HASH` or `RANGE`).
@@ -208,9 +208,9 @@ pub struct CreateTableInput {
     /// Global secondary indexes (up to 20): other keys.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global_secondary_indexes: Option<Vec<GlobalSecondaryIndex>>,
-    /// Streams: not built yet; only `StreamEnabled: false` is accepted.
+    /// The table's stream, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream_specification: Option<Value>,
+    pub stream_specification: Option<StreamSpecification>,
     /// On-demand throughput limits: not supported, refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_demand_throughput: Option<Value>,
@@ -260,6 +260,15 @@ pub struct TableDescription {
     /// The global secondary indexes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global_secondary_indexes: Option<Vec<GlobalSecondaryIndexDescription>>,
+    /// The stream setting, while a stream is enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_specification: Option<StreamSpecification>,
+    /// The label of the newest stream (also once disabled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_stream_label: Option<String>,
+    /// The ARN of the newest stream (also once disabled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_stream_arn: Option<String>,
 }
 
 /// `CreateTable`'s response.
@@ -349,9 +358,9 @@ pub struct UpdateTableInput {
     /// Global secondary index changes: one `Create` or `Delete`, or capacity `Update`s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global_secondary_index_updates: Option<Vec<GlobalSecondaryIndexUpdate>>,
-    /// Streams: not built yet, refused.
+    /// Turns the stream on (a new stream) or off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream_specification: Option<Value>,
+    pub stream_specification: Option<StreamSpecification>,
     /// Global table replicas: not supported, refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replica_updates: Option<Value>,

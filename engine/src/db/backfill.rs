@@ -166,6 +166,12 @@ fn activate(inner: &Inner, table: &str, name: &str, space: u32) -> Result<(), Db
     index.status = INDEX_ACTIVE.to_string();
     // Writes during the backfill could not tell whether an item's old entry was there yet, so
     // their counts are not to be trusted: the index is counted while writes wait.
-    inner.replace_definition(&current, record, crate::core::Batch::new(), Some(space))?;
+    inner.replace_definition(
+        &current,
+        record,
+        crate::core::Batch::new(),
+        Some(space),
+        crate::db::streams_api::StreamChange::Keep,
+    )?;
     Ok(())
 }

@@ -80,6 +80,9 @@ impl Db {
                         &mut batch,
                         &mut deltas,
                     )?;
+                    if let Some(stream) = held.stream(write.table.record.space) {
+                        stream.record(&write.key, old, new, false, &mut batch);
+                    }
                 }
                 match &write.put {
                     Some((row, _)) => {
@@ -95,6 +98,7 @@ impl Db {
             Ok::<_, DbError>((batch, (old_sizes, deltas)))
         })?;
         deltas.apply();
+        held.written();
         let mut units = UnitsByTable::default();
         for (write, old) in writes.iter().zip(old_sizes) {
             let new = write.put.as_ref().map(|(_, size)| *size);

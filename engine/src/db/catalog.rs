@@ -8,6 +8,7 @@
 //! 00000000 | 00×8 | 'N'                   → next space id: u32 BE
 //! 00000000 | 00×8 | 'P' | space: u32 BE   → table name: its items are being deleted
 //! 00000000 | 00×8 | 'S'                   → item counts and sizes at a clean close, JSON
+//! 00000000 | 00×8 | 'R' | space: u32 BE   → a stream (`stream::StreamEntry`) as JSON
 //! ```
 //!
 //! Items of a table live in its own space: `space: u32 BE | item key` (the storage core routes
@@ -32,6 +33,7 @@ const TAG_TABLE: u8 = b'T';
 const TAG_NEXT_SPACE: u8 = b'N';
 const TAG_PURGE: u8 = b'P';
 const TAG_CLEAN_STATS: u8 = b'S';
+const TAG_STREAM: u8 = b'R';
 /// The version of [`TableRecord`]'s JSON.
 const RECORD_FORMAT: u32 = 1;
 
@@ -65,6 +67,10 @@ pub(crate) struct TableRecord {
     /// The secondary indexes, local ones first, each in the order defined.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) indexes: Vec<IndexRecord>,
+    /// The space of the newest stream (enabled or not), whose entry is a catalog entry of its
+    /// own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) latest_stream: Option<u32>,
 }
 
 /// A secondary index's definition and state.
@@ -102,16 +108,7 @@ pub(crate) struct TtlRecord {
 impl TableRecord {
     /// The key schema in the form the item checks use.
     pub(crate) fn schema(&self) -> Result<Schema, DbError> {
-        let attribute = |element: &KeySchemaElement| {
-            let definition = self.attribute_definitions.iter().find(|d| d.name() == element.name());
-            let key_type = definition.and_then(|d| parse_key_type(d.kind()));
-            key_type
-                .map(|key_type| KeyAttribute { name: element.name().to_string(), key_type })
-                .ok_or_else(|| corrupt(&self.name, "a key attribute has no valid definition"))
-        };
-        let (first, rest) =
-            self.key_schema.split_first().ok_or_else(|| corrupt(&self.name, "no key schema"))?;
-        Ok(Schema { partition: attribute(first)?, sort: rest.first().map(attribute).transpose()? })
+        schema_of(&self.key_schema, &self.attribute_definitions, &self.name)
     }
 
     /// The key schema of an index: its `HASH` elements and its `RANGE` elements, with their
@@ -222,6 +219,9 @@ impl TableRecord {
             deletion_protection_enabled: self.deletion_protection,
             local_secondary_indexes: None,
             global_secondary_indexes: None,
+            stream_specification: None,
+            latest_stream_label: None,
+            latest_stream_arn: None,
         }
     }
 
@@ -241,6 +241,23 @@ impl TableRecord {
     pub(crate) fn new_format() -> u32 {
         RECORD_FORMAT
     }
+}
+
+/// The key schema of table `name` from its definition.
+pub(crate) fn schema_of(
+    key_schema: &[KeySchemaElement],
+    definitions: &[AttributeDefinition],
+    name: &str,
+) -> Result<Schema, DbError> {
+    let attribute = |element: &KeySchemaElement| {
+        let definition = definitions.iter().find(|d| d.name() == element.name());
+        let key_type = definition.and_then(|d| parse_key_type(d.kind()));
+        key_type
+            .map(|key_type| KeyAttribute { name: element.name().to_string(), key_type })
+            .ok_or_else(|| corrupt(name, "a key attribute has no valid definition"))
+    };
+    let (first, rest) = key_schema.split_first().ok_or_else(|| corrupt(name, "no key schema"))?;
+    Ok(Schema { partition: attribute(first)?, sort: rest.first().map(attribute).transpose()? })
 }
 
 /// Item counts and sizes per space, written at a clean close.
@@ -268,6 +285,14 @@ pub(crate) fn next_space_key() -> Vec<u8> {
 
 pub(crate) fn purge_key(space: u32) -> Vec<u8> {
     key(TAG_PURGE, &space.to_be_bytes())
+}
+
+pub(crate) fn stream_key(space: u32) -> Vec<u8> {
+    key(TAG_STREAM, &space.to_be_bytes())
+}
+
+pub(crate) const fn stream_tag() -> u8 {
+    TAG_STREAM
 }
 
 pub(crate) fn clean_stats_key() -> Vec<u8> {

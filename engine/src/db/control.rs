@@ -4,8 +4,6 @@
 use std::sync::{Arc, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::Value;
-
 use crate::api::{
     AttributeDefinition, CreateTableInput, CreateTableOutput, DbError, DeleteTableInput,
     DeleteTableOutput, DescribeEndpointsOutput, DescribeLimitsOutput, DescribeTableInput,
@@ -18,6 +16,7 @@ use crate::db::catalog::{self, TableRecord, INDEX_ACTIVE, INDEX_CREATING};
 use crate::db::check::Constraints;
 use crate::db::index::Index;
 use crate::db::index_defs::IndexChange;
+use crate::db::streams_api::{describe_stream_of, spec_constraints, spec_view_type, StreamChange};
 use crate::db::{index_defs, lock, Db, Inner, Table};
 
 const BILLING_MODES: &[&str] = &["PROVISIONED", "PAY_PER_REQUEST"];
@@ -49,13 +48,26 @@ impl Db {
             return Err(DbError::ResourceInUse(format!("Table already exists: {name}")));
         }
         let space = self.inner.next_space()?;
-        let (record, next_space) = new_record(&self.inner, input, space);
+        let view_type =
+            input.stream_specification.as_ref().map(spec_view_type).transpose()?.flatten();
+        let view_type = view_type.map(str::to_string);
+        let (mut record, mut next_space) = new_record(&self.inner, input, space);
+        let stream = view_type.map(|view| {
+            let entry = self.inner.new_stream(&mut record, &view, next_space);
+            next_space += 1;
+            StreamChange::Enable(entry)
+        });
         let table = Table::new(record)?;
         let mut batch = Batch::new();
+        let mut live = table.alive.write().unwrap_or_else(PoisonError::into_inner);
+        let stream = stream.unwrap_or(StreamChange::Keep);
+        let changed = self.inner.change_stream(&mut live.stream, stream, &mut batch)?;
+        drop(live);
         batch.put(catalog::table_key(&name), table.record.encode());
         batch.put(catalog::next_space_key(), next_space.to_be_bytes());
         self.inner.core.write(batch)?;
-        let description = table.describe("ACTIVE");
+        self.inner.stream_changed(changed);
+        let description = self.inner.describe(&table, "ACTIVE");
         self.inner
             .tables
             .write()
@@ -90,11 +102,15 @@ impl Db {
         for index in &table.record.indexes {
             batch.put(catalog::purge_key(index.space), format!("{name}/index/{}", index.name));
         }
+        // The stream is disabled, not deleted: it stays readable for its retention.
+        let changed =
+            self.inner.change_stream(&mut alive.stream, StreamChange::Disable, &mut batch)?;
         self.inner.core.write(batch)?;
+        self.inner.stream_changed(changed);
         alive.open = false;
         drop(alive);
         self.inner.tables.write().unwrap_or_else(PoisonError::into_inner).remove(&name);
-        let description = table.describe("DELETING");
+        let description = self.inner.describe(&table, "DELETING");
         {
             let mut purge = lock(&self.inner.purge);
             purge.generation += 1;
@@ -115,7 +131,7 @@ impl Db {
         c.table_name_or_arn(input.table_name.as_ref());
         c.finish()?;
         let table = self.inner.control_table(input.table_name.as_deref().expect("checked"))?;
-        Ok(DescribeTableOutput { table: describe(&table) })
+        Ok(DescribeTableOutput { table: self.inner.describe(&table, "ACTIVE") })
     }
 
     /// ListTables: names in ascending order, a page at a time.
@@ -180,13 +196,24 @@ impl Db {
         if was_on_demand && record.billing_mode == "PROVISIONED" {
             check_index_capacity_given(&record, &changes)?;
         }
-        let updated = self.inner.replace_definition(&table, record, batch, None)?;
+        let stream = match input.stream_specification.as_ref() {
+            None => StreamChange::Keep,
+            Some(spec) => self.inner.stream_update(&table, &mut record, spec, &mut batch)?,
+        };
+        let updated = self.inner.replace_definition(&table, record, batch, None, stream)?;
         if online {
             lock(&self.inner.purge).generation += 1;
             self.inner.purge_wake.notify_all();
         }
         let status = if online { "UPDATING" } else { "ACTIVE" };
-        Ok(UpdateTableOutput { table_description: updated.describe(status) })
+        let mut description = self.inner.describe(&updated, status);
+        for change in &changes {
+            if let IndexChange::Delete(name) = change {
+                // DynamoDB shows a deleted index as DELETING until it is gone.
+                deleting(&table, name, &mut description);
+            }
+        }
+        Ok(UpdateTableOutput { table_description: description })
     }
 
     /// TagResource: adds tags to a table, overwriting values of keys it has.
@@ -307,7 +334,7 @@ impl Inner {
         table: &Table,
         record: TableRecord,
     ) -> Result<Arc<Table>, DbError> {
-        self.replace_definition(table, record, Batch::new(), None)
+        self.replace_definition(table, record, Batch::new(), None, StreamChange::Keep)
     }
 
     /// Stores `record` as the new state of `table`, with `batch` in the same write, and swaps
@@ -321,8 +348,11 @@ impl Inner {
         record: TableRecord,
         mut batch: Batch,
         recount: Option<u32>,
+        stream: StreamChange,
     ) -> Result<Arc<Table>, DbError> {
         let mut live = table.alive.write().unwrap_or_else(PoisonError::into_inner);
+        let mut stream_now = live.stream.clone();
+        let changed = self.change_stream(&mut stream_now, stream, &mut batch)?;
         let mut indexes = Vec::with_capacity(record.indexes.len());
         for index in &record.indexes {
             let kept = live.indexes.iter().find(|i| i.record.space == index.space);
@@ -338,6 +368,8 @@ impl Inner {
         batch.put(catalog::table_key(&record.name), record.encode());
         self.core.write(batch)?;
         live.indexes = indexes;
+        live.stream = stream_now;
+        self.stream_changed(changed);
         drop(live);
         let updated = Arc::new(Table {
             schema: table.schema.clone(),
@@ -459,8 +491,13 @@ fn check_index_capacity_given(
     )))
 }
 
-fn describe(table: &Table) -> TableDescription {
-    table.describe("ACTIVE")
+impl Inner {
+    /// The table as DescribeTable shows it, with `status`, its indexes and its stream.
+    pub(crate) fn describe(&self, table: &Table, status: &str) -> TableDescription {
+        let mut description = table.describe(status);
+        describe_stream_of(self, table, &mut description);
+        description
+    }
 }
 
 fn check_arn(c: &mut Constraints, arn: Option<&String>) {
@@ -504,6 +541,7 @@ fn new_record(inner: &Inner, input: CreateTableInput, space: u32) -> (TableRecor
         tags: merge_tags(Vec::new(), input.tags.unwrap_or_default()).expect("checked"),
         ttl: None,
         indexes,
+        latest_stream: None,
     };
     (record, next_space)
 }
@@ -552,6 +590,7 @@ fn check_create(input: &CreateTableInput) -> Result<(), DbError> {
     check_throughput_members(&mut c, input.provisioned_throughput.as_ref());
     check_tag_members(&mut c, input.tags.as_deref());
     index_defs::create_constraints(&mut c, input);
+    spec_constraints(&mut c, input.stream_specification.as_ref());
     c.finish()?;
     check_billing(input.billing_mode.as_deref(), input.provisioned_throughput.as_ref())?;
     let indexed =
@@ -562,6 +601,9 @@ fn check_create(input: &CreateTableInput) -> Result<(), DbError> {
         indexed,
     )?;
     index_defs::check_create(input)?;
+    if let Some(spec) = &input.stream_specification {
+        spec_view_type(spec)?;
+    }
     if let Some(tags) = &input.tags {
         check_reserved_tags(tags)?;
         merge_tags(Vec::new(), tags.clone())?;
@@ -701,19 +743,12 @@ fn check_key_definitions(
 }
 
 fn refuse_unbuilt_create(input: &CreateTableInput) -> Result<(), DbError> {
-    if input.stream_specification.as_ref().is_some_and(stream_enabled) {
-        return Err(DbError::validation("Streams are not supported by this version of Basalt yet"));
-    }
     refuse_kms(input.sse_specification.as_ref())?;
     refuse_unsupported(&[
         (input.on_demand_throughput.is_some(), "OnDemandThroughput"),
         (input.warm_throughput.is_some(), "WarmThroughput"),
         (input.resource_policy.is_some(), "ResourcePolicy"),
     ])
-}
-
-fn stream_enabled(spec: &Value) -> bool {
-    spec.get("StreamEnabled").and_then(Value::as_bool) != Some(false)
 }
 
 fn refuse_kms(sse: Option<&SseSpecification>) -> Result<(), DbError> {
@@ -740,9 +775,10 @@ fn check_update(input: &UpdateTableInput) -> Result<(), DbError> {
     c.one_of(input.table_class.as_ref(), "tableClass", TABLE_CLASSES);
     check_throughput_members(&mut c, input.provisioned_throughput.as_ref());
     index_defs::update_constraints(&mut c, input.global_secondary_index_updates.as_ref());
+    spec_constraints(&mut c, input.stream_specification.as_ref());
     c.finish()?;
-    if input.stream_specification.is_some() {
-        return Err(DbError::validation("Streams are not supported by this version of Basalt yet"));
+    if let Some(spec) = &input.stream_specification {
+        spec_view_type(spec)?;
     }
     refuse_kms(input.sse_specification.as_ref())?;
     refuse_unsupported(&[
@@ -755,6 +791,7 @@ fn check_update(input: &UpdateTableInput) -> Result<(), DbError> {
         || input.table_class.is_some()
         || input.deletion_protection_enabled.is_some()
         || input.sse_specification.is_some()
+        || input.stream_specification.is_some()
         || input.global_secondary_index_updates.as_ref().is_some_and(|u| !u.is_empty());
     if !changes_something {
         return Err(DbError::validation(
@@ -829,4 +866,47 @@ fn record_capacity_change(record: &mut TableRecord, read: i64, write: i64, now: 
     }
     record.read_capacity = read;
     record.write_capacity = write;
+}
+
+/// Adds index `name` of `table` (as it was before the update) to `description` as `DELETING`.
+fn deleting(table: &Table, name: &str, description: &mut TableDescription) {
+    let Some(index) = table.record.indexes.iter().find(|i| i.name == name) else { return };
+    let mut before = table.record.clone();
+    before.indexes = vec![index.clone()];
+    let mut shown = TableDescription::default();
+    before.describe_indexes(&mut shown, &|_| (0, 0));
+    for mut global in shown.global_secondary_indexes.into_iter().flatten() {
+        global.index_status = "DELETING".into();
+        global.backfilling = None;
+        description.global_secondary_indexes.get_or_insert_with(Vec::new).push(global);
+    }
+}
+
+impl Inner {
+    /// UpdateTable's `StreamSpecification` against the table's stream: a new stream (in a new
+    /// space, counted in `batch`) or the current one disabled, with DynamoDB's messages.
+    fn stream_update(
+        &self,
+        table: &Table,
+        record: &mut TableRecord,
+        spec: &crate::api::StreamSpecification,
+        batch: &mut Batch,
+    ) -> Result<StreamChange, DbError> {
+        let enabled = table.alive.read().unwrap_or_else(PoisonError::into_inner).stream.is_some();
+        let name = &record.name;
+        match spec_view_type(spec)? {
+            Some(_) if enabled => Err(DbError::validation(format!(
+                "Table already has an enabled stream: TableName: {name}"
+            ))),
+            Some(view) => {
+                let space = self.next_space()?;
+                batch.put(catalog::next_space_key(), (space + 1).to_be_bytes());
+                Ok(StreamChange::Enable(self.new_stream(record, view, space)))
+            }
+            None if !enabled => Err(DbError::validation(format!(
+                "Table has no stream to disable: TableName: {name}"
+            ))),
+            None => Ok(StreamChange::Disable),
+        }
+    }
 }

@@ -379,6 +379,9 @@ impl Db {
                 &mut batch,
                 &mut deltas,
             )?;
+            if let Some(stream) = &live.stream {
+                stream.record(&key, old.as_deref(), row.as_deref(), false, &mut batch);
+            }
             match row {
                 Some(row) => {
                     batch.put(&key, row);
@@ -391,6 +394,9 @@ impl Db {
             Ok::<_, DbError>((batch, (old, deltas)))
         })?;
         deltas.apply();
+        if let Some(stream) = &live.stream {
+            stream.written();
+        }
         Ok(old)
     }
 }

@@ -24,6 +24,8 @@ mod purge;
 mod query;
 mod row;
 mod schema;
+mod stream;
+mod streams_api;
 mod tokens;
 mod transact;
 mod ttl;
@@ -42,6 +44,8 @@ use catalog::{CleanStats, TableRecord};
 use schema::Schema;
 
 pub use schema::{PARTITION_KEY_BYTES_MAX, SORT_KEY_BYTES_MAX};
+pub use stream::StreamOptions;
+pub use streams_api::StreamWaiter;
 pub use ttl::TtlOptions;
 
 /// A [`Db`]'s settings.
@@ -57,6 +61,8 @@ pub struct DbOptions {
     pub endpoint_address: String,
     /// The background expiry of items (time to live).
     pub ttl: TtlOptions,
+    /// Stream retention and iterator lifetime.
+    pub streams: StreamOptions,
 }
 
 impl Default for DbOptions {
@@ -67,6 +73,7 @@ impl Default for DbOptions {
             account_id: "000000000000".into(),
             endpoint_address: "localhost:8000".into(),
             ttl: TtlOptions::default(),
+            streams: StreamOptions::default(),
         }
     }
 }
@@ -109,6 +116,7 @@ impl Drop for Purger {
         lock(&self.inner.purge).stop = true;
         self.inner.purge_wake.notify_all();
         self.inner.ttl_wake.notify_all();
+        self.inner.streams_wake.notify_all();
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
@@ -129,6 +137,10 @@ pub(crate) struct Inner {
     pub(crate) exprs: exprs::ExprCache,
     /// TransactWriteItems' client request tokens.
     pub(crate) tokens: Mutex<tokens::Tokens>,
+    /// Every stream (enabled, or disabled and still retained), by ARN.
+    pub(crate) streams: RwLock<stream::Registry>,
+    /// Wakes the stream trimming thread (closing).
+    pub(crate) streams_wake: Condvar,
 }
 
 #[derive(Default)]
@@ -163,6 +175,8 @@ pub(crate) struct Live {
     pub(crate) open: bool,
     /// The secondary indexes, also those being backfilled.
     pub(crate) indexes: Vec<Arc<index::Index>>,
+    /// The enabled stream, which every write records its change in.
+    pub(crate) stream: Option<Arc<stream::Stream>>,
 }
 
 impl Table {
@@ -211,7 +225,7 @@ impl Table {
             record,
             schema,
             stats: Arc::new(TableStats::default()),
-            alive: Arc::new(RwLock::new(Live { open: true, indexes })),
+            alive: Arc::new(RwLock::new(Live { open: true, indexes, stream: None })),
         })
     }
 }
@@ -289,6 +303,8 @@ impl Db {
             ttl_wake: Condvar::new(),
             exprs: exprs::ExprCache::default(),
             tokens: Mutex::new(tokens::Tokens::default()),
+            streams: RwLock::new(stream::Registry::new()),
+            streams_wake: Condvar::new(),
         });
         inner.load_catalog()?;
         let mut purger = Purger { inner: inner.clone(), threads: Vec::new() };
@@ -302,6 +318,9 @@ impl Db {
         purger.threads.push(spawn("basalt-purge", purge::run)?);
         if inner.options.ttl.background {
             purger.threads.push(spawn("basalt-ttl", ttl::run)?);
+        }
+        if inner.options.streams.trim_interval.is_some() {
+            purger.threads.push(spawn("basalt-streams", streams_api::run)?);
         }
         Ok(Db { inner, purger })
     }
@@ -385,6 +404,7 @@ impl Inner {
                 index.stats.add(items, bytes);
             }
         }
+        self.load_streams(&snapshot, &tables)?;
         if clean.is_some() {
             self.core.delete(&catalog::clean_stats_key())?;
         }

@@ -29,6 +29,7 @@ use crate::db::items::{
     check_values, read_units, write_params, write_units, UnitsByTable, WriteParams, RETURN_CAPACITY,
 };
 use crate::db::row::{decode_row, encode_row, row_size};
+use crate::db::stream::Stream;
 use crate::db::tokens::Claim;
 use crate::db::update::{updated_row, Changes};
 use crate::db::{catalog, lock, Db, Live, Table};
@@ -306,8 +307,12 @@ impl Db {
             for ((action, change), row) in actions.iter().zip(changes).zip(rows) {
                 let old = row.as_deref().map(row_size).transpose()?;
                 let indexes = held.indexes(action.table.record.space);
+                let stream = held.stream(action.table.record.space);
                 let mut maintain = |new: Option<&[u8]>| {
                     let old = row.as_deref();
+                    if let Some(stream) = stream {
+                        stream.record(&action.key, old, new, false, &mut batch);
+                    }
                     index::maintain(indexes, shards, &action.key, old, new, &mut batch, &mut deltas)
                 };
                 let new = match change {
@@ -329,6 +334,7 @@ impl Db {
             Ok::<_, DbError>((batch, (applied, deltas)))
         })?;
         deltas.apply();
+        held.written();
         let mut capacity = UnitsByTable::default();
         for (action, sizes) in actions.iter().zip(&applied) {
             // A condition check keeps its item (`new` is `old`): no change.
@@ -510,6 +516,21 @@ impl Held<'_> {
     pub(crate) fn indexes(&self, space: u32) -> &[Arc<Index>] {
         let found = self.0.iter().find(|(s, _)| *s == space);
         found.map_or(&[], |(_, live)| live.indexes.as_slice())
+    }
+
+    /// The enabled stream of the table of `space`.
+    pub(crate) fn stream(&self, space: u32) -> Option<&Stream> {
+        let found = self.0.iter().find(|(s, _)| *s == space);
+        found.and_then(|(_, live)| live.stream.as_deref())
+    }
+
+    /// Wakes the readers of every stream held (after the write is published).
+    pub(crate) fn written(&self) {
+        for (_, live) in &self.0 {
+            if let Some(stream) = &live.stream {
+                stream.written();
+            }
+        }
     }
 }
 

@@ -309,6 +309,10 @@ fn delete_if_expired(
                     &mut batch,
                     &mut deltas,
                 )?;
+                if let Some(stream) = &live.stream {
+                    // A deletion by the service, as DynamoDB's streams show expiries.
+                    stream.record(key, Some(row), None, true, &mut batch);
+                }
                 batch.delete(key);
                 Some(row_size(row)?)
             }
@@ -317,6 +321,9 @@ fn delete_if_expired(
         Ok::<_, DbError>((batch, (size, deltas)))
     })?;
     deltas.apply();
+    if let Some(stream) = &live.stream {
+        stream.written();
+    }
     Ok(match size {
         Some(size) => {
             table.stats.replace(Some(size), None);

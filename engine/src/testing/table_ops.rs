@@ -2,15 +2,16 @@
 //! seeded test `table_ops_seeded`).
 //!
 //! One table, `pk` (S, three partitions) and `sk` (N, 0 to 7), whose items carry attributes
-//! from a small set: `a` (N), `b` (S), `s` (SS), `l` (L) and `m` (M with member `x`). Each
-//! [`Op`] runs against the [`Db`] and against a `BTreeMap` reference whose condition evaluator,
-//! update application and projection are written here from the DynamoDB Developer Guide,
-//! independently of `crate::expr`: conditions and updates are structured values, rendered to
-//! expression text (with `ExpressionAttributeNames`/`Values`) for the engine and evaluated
-//! directly by the reference. Every answer is compared: items, `ReturnValues`, condition
-//! failures (and the item they carry), Query pages (items, `Count`, `ScannedCount`,
-//! `LastEvaluatedKey`), what a Scan's pages add up to, and the table's item count. Restarts
-//! (close, reopen) and flushes to SSTables (with or without compaction) come between them.
+//! from a small set: `a` (N), `b` (S), `s` (SS), `l` (L), `m` (M with member `x`), `g` (S,
+//! never empty) and `h` (N). Each [`Op`] runs against the [`Db`] and against a `BTreeMap`
+//! reference whose condition evaluator, update application, projection and index derivation
+//! are written here from the DynamoDB Developer Guide, independently of `crate::expr` and
+//! `crate::db`: conditions and updates are structured values, rendered to expression text (with
+//! `ExpressionAttributeNames`/`Values`) for the engine and evaluated directly by the reference.
+//! Every answer is compared: items, `ReturnValues`, condition failures (and the item they
+//! carry), Query pages (items, `Count`, `ScannedCount`, `LastEvaluatedKey`), what a Scan's
+//! pages add up to, the table's item count, and every secondary index (below). Restarts (close,
+//! reopen) and flushes to SSTables (with or without compaction) come between them.
 //!
 //! Batches and transactions (modules `batch` and `transact`) draw their puts, updates and
 //! conditions from the same generators: BatchWriteItem and BatchGetItem (every write applied,
@@ -18,6 +19,23 @@
 //! reason per action, in order, with the item for `ALL_OLD`; a repeated `ClientRequestToken`
 //! applies nothing again) and TransactGetItems (the items in request order). A key named twice
 //! in one request must be refused with DynamoDB's `ValidationException`, changing nothing.
+//!
+//! Secondary indexes (module `index`): the table has a local index over `h` (`INCLUDE s`) and
+//! global ones over `g` and `a` (`KEYS_ONLY`), over `g` and `h` together (a partition key of two
+//! attributes, `ALL`) and over `a` then `g` and `h` (a sort key of two attributes, `INCLUDE b,
+//! l`). Puts set `a`, `g` and `h` three times in four, updates set, add to and remove them, so
+//! items enter, move within and leave every index. After every write, flush and restart, each
+//! index is read whole by a paginated Scan (its `Limit` varying from one check to the next) and
+//! compared, as a multiset, with what its definition derives from the reference: for every item
+//! carrying all of the index's key attributes, the table's and the index's keys plus the
+//! projected attributes (the whole item for `ALL`); its `ItemCount` in DescribeTable is the
+//! number of those items. An index Query ([`IndexQueryOp`]) reads one partition of an index (that
+//! of an entry, when it has some) in either direction with a small `Limit`: the entries come in
+//! the order of the index's sort key (ties, in no order DynamoDB defines, are compared as a
+//! set), each page's `LastEvaluatedKey` holds the last entry's table and index keys. A write of
+//! an index key attribute with a value of the wrong type ([`MistypedOp`]) must be refused with
+//! DynamoDB's `ValidationException` ("Type mismatch for Index Key …", naming an index keyed on
+//! it) and change nothing; every other generated value of an index key is well typed.
 //!
 //! Requests are valid by construction. An update the reference finds impossible on the item
 //! at hand (arithmetic on a missing attribute, a path through a missing map or list) must be
@@ -42,15 +60,16 @@ use std::path::Path;
 use arbitrary::{Arbitrary, Unstructured};
 
 pub use self::batch::{BatchGetOp, BatchWrite, BatchWriteOp};
+pub use self::index::{IndexQueryOp, MistypedOp, Mistyping};
 pub use self::transact::{Action, ActionKind, TokenUse, TransactGetOp, TransactWriteOp};
 
 mod batch;
+mod index;
 mod transact;
 
 use crate::api::{
-    AttributeDefinition, CreateTableInput, DbError, DeleteItemInput, DescribeTableInput,
-    GetItemInput, KeySchemaElement, PutItemInput, QueryInput, QueryOutput, ScanInput,
-    UpdateItemInput, WriteItemOutput,
+    CreateTableInput, DbError, DeleteItemInput, DescribeTableInput, GetItemInput, PutItemInput,
+    QueryInput, QueryOutput, ScanInput, UpdateItemInput, WriteItemOutput,
 };
 use crate::core::{Durability, Options};
 use crate::model::{AttributeValue, Item, Number};
@@ -66,6 +85,8 @@ const SORT_KEYS: i64 = 8;
 const STRINGS: [&str; 6] = ["", "a", "ab", "abc", "b", "ba"];
 const PREFIXES: [&str; 4] = ["a", "ab", "b", "c"];
 const MEMBERS: [&str; 4] = ["p", "pq", "q", "r"];
+/// Values of `g`, an index key attribute: never empty (DynamoDB refuses an empty index key).
+const TAGS: [&str; 3] = ["x", "y", "z"];
 /// More pages than any complete Query or Scan of the table can take.
 const PAGES_MAX: usize = 64;
 
@@ -94,6 +115,22 @@ drawn!(Text, |u| *u.choose(&STRINGS)?);
 #[derive(Clone, Copy, Debug)]
 pub struct Prefix(&'static str);
 drawn!(Prefix, |u| *u.choose(&PREFIXES)?);
+
+/// A value of `g`.
+#[derive(Clone, Copy, Debug)]
+pub struct Tag(&'static str);
+drawn!(Tag, |u| *u.choose(&TAGS)?);
+
+/// A value present three times in four: that of an index key attribute, so that the sparse
+/// indexes fill.
+#[derive(Clone, Copy, Debug)]
+pub struct Often<T>(Option<T>);
+
+impl<'a, T: Arbitrary<'a>> Arbitrary<'a> for Often<T> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Often<T>> {
+        Ok(Often(if u.ratio(3, 4)? { Some(T::arbitrary(u)?) } else { None }))
+    }
+}
 
 /// A member of a string set.
 #[derive(Clone, Copy, Debug)]
@@ -175,11 +212,13 @@ impl Key {
 /// The non-key attributes of a put item.
 #[derive(Arbitrary, Clone, Debug)]
 pub struct Attrs {
-    a: Option<Num>,
+    a: Often<Num>,
     b: Option<Text>,
     s: Option<Members>,
     l: Option<List>,
     m: Option<Option<Num>>,
+    g: Often<Tag>,
+    h: Often<Num>,
 }
 
 /// A path a condition names.
@@ -411,6 +450,28 @@ pub enum ActB {
     Remove,
 }
 
+/// An update of `g`.
+#[derive(Arbitrary, Clone, Copy, Debug)]
+pub enum ActG {
+    /// `SET g = :t`.
+    Set(Tag),
+    /// `SET g = if_not_exists(g, :t)`.
+    SetIfNotExists(Tag),
+    /// `REMOVE g`.
+    Remove,
+}
+
+/// An update of `h`.
+#[derive(Arbitrary, Clone, Copy, Debug)]
+pub enum ActH {
+    /// `SET h = :n`.
+    Set(Num),
+    /// `ADD h :n`.
+    Add(Num),
+    /// `REMOVE h`.
+    Remove,
+}
+
 /// An update of `s`.
 #[derive(Arbitrary, Clone, Debug)]
 pub enum ActS {
@@ -462,6 +523,8 @@ pub struct Update {
     s: Option<ActS>,
     l: Option<ActL>,
     m: Option<ActM>,
+    g: Option<ActG>,
+    h: Option<ActH>,
 }
 
 /// UpdateItem's `ReturnValues`.
@@ -606,6 +669,10 @@ pub enum Op {
     TransactWrite(TransactWriteOp),
     /// TransactGetItems.
     TransactGet(TransactGetOp),
+    /// Query of one partition of a secondary index.
+    IndexQuery(IndexQueryOp),
+    /// PutItem or UpdateItem writing an index key attribute of the wrong type.
+    Mistyped(MistypedOp),
     /// Closes the database and opens it again from its directory.
     Restart,
     /// Writes the storage core's live trees to SSTables, and compacts them when `true`, so
@@ -617,7 +684,7 @@ impl<'a> Arbitrary<'a> for Op {
     /// Writes are the most frequent, so that the table fills; restarts the rarest, being the
     /// slowest.
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Op> {
-        Ok(match u.int_in_range(0..=109u8)? {
+        Ok(match u.int_in_range(0..=120u8)? {
             0..=27 => Op::Put(u.arbitrary()?),
             28..=55 => Op::Update(u.arbitrary()?),
             56..=63 => Op::Delete(u.arbitrary()?),
@@ -629,6 +696,8 @@ impl<'a> Arbitrary<'a> for Op {
             102..=105 => Op::TransactWrite(u.arbitrary()?),
             106..=107 => Op::TransactGet(u.arbitrary()?),
             108 => Op::Flush(u.arbitrary()?),
+            109..=116 => Op::IndexQuery(u.arbitrary()?),
+            117..=119 => Op::Mistyped(u.arbitrary()?),
             _ => Op::Restart,
         })
     }
@@ -858,11 +927,13 @@ enum Target {
 fn put_item(key: Key, attrs: &Attrs) -> Item {
     let mut item = key.item();
     let values = [
-        ("a", attrs.a.map(|n| n_value(n.0))),
+        ("a", attrs.a.0.map(|n| n_value(n.0))),
         ("b", attrs.b.map(|t| s_value(t.0))),
         ("s", attrs.s.as_ref().map(|m| ss_value(m.0.iter().copied()))),
         ("l", attrs.l.as_ref().map(list_value)),
         ("m", attrs.m.map(map_value)),
+        ("g", attrs.g.0.map(|t| s_value(t.0))),
+        ("h", attrs.h.0.map(|n| n_value(n.0))),
     ];
     for (name, value) in values {
         put_value(&mut item, name, value);
@@ -1010,7 +1081,35 @@ fn apply(update: &Update, item: &mut Item, exists: bool) -> Result<(), Refusal> 
     if let Some(act) = update.m {
         update_m(item, act, exists)?;
     }
+    if let Some(act) = update.g {
+        update_g(item, act);
+    }
+    if let Some(act) = update.h {
+        update_h(item, act);
+    }
     Ok(())
+}
+
+fn update_g(item: &mut Item, act: ActG) {
+    let new = match act {
+        ActG::Set(t) => Some(s_value(t.0)),
+        ActG::SetIfNotExists(t) => Some(item.get("g").cloned().unwrap_or_else(|| s_value(t.0))),
+        ActG::Remove => None,
+    };
+    put_value(item, "g", new);
+}
+
+fn update_h(item: &mut Item, act: ActH) {
+    let old = item.get("h").map(|v| match v {
+        AttributeValue::N(n) => number(n),
+        other => panic!("h is always a number, not {other:?}"),
+    });
+    let new = match act {
+        ActH::Set(n) => Some(n.0),
+        ActH::Add(n) => Some(old.unwrap_or(0) + n.0),
+        ActH::Remove => None,
+    };
+    put_value(item, "h", new.map(n_value));
 }
 
 fn targets(update: &Update) -> Vec<Target> {
@@ -1033,6 +1132,12 @@ fn targets(update: &Update) -> Vec<Target> {
         Some(ActM::SetX(_) | ActM::RemoveX) => targets.push(Target::Mx),
         Some(_) => targets.push(Target::Top("m")),
         None => {}
+    }
+    if update.g.is_some() {
+        targets.push(Target::Top("g"));
+    }
+    if update.h.is_some() {
+        targets.push(Target::Top("h"));
     }
     targets
 }
@@ -1234,6 +1339,7 @@ impl Render {
         if let Some(act) = update.m {
             self.update_m(act, &mut clauses);
         }
+        self.update_indexed(update, &mut clauses);
         clauses.render()
     }
 
@@ -1254,6 +1360,27 @@ impl Render {
             }
             ActA::Add(n) => clauses.add.push(format!("{a} {}", self.value(n_value(n.0)))),
             ActA::Remove => clauses.remove.push(a),
+        }
+    }
+
+    /// The actions on `g` and `h`, index key attributes.
+    fn update_indexed(&mut self, update: &Update, clauses: &mut Clauses) {
+        if let Some(act) = update.g {
+            match act {
+                ActG::Set(t) => clauses.set.push(format!("g = {}", self.value(s_value(t.0)))),
+                ActG::SetIfNotExists(t) => {
+                    let t = self.value(s_value(t.0));
+                    clauses.set.push(format!("g = if_not_exists(g, {t})"));
+                }
+                ActG::Remove => clauses.remove.push("g".to_owned()),
+            }
+        }
+        if let Some(act) = update.h {
+            match act {
+                ActH::Set(n) => clauses.set.push(format!("h = {}", self.value(n_value(n.0)))),
+                ActH::Add(n) => clauses.add.push(format!("h {}", self.value(n_value(n.0)))),
+                ActH::Remove => clauses.remove.push("h".to_owned()),
+            }
         }
     }
 
@@ -1387,6 +1514,8 @@ struct Harness<'d> {
     model: BTreeMap<(String, i64), Item>,
     /// The `ClientRequestToken`s handed out so far (each is used by one operation only).
     tokens: u64,
+    /// The checks of the indexes so far (each pages its Scans with another `Limit`).
+    index_checks: usize,
 }
 
 /// Runs `ops` against a database in `dir` (created there, empty) and the reference, comparing
@@ -1398,7 +1527,8 @@ struct Harness<'d> {
 pub fn run(ops: &[Op], dir: &Path) {
     let db = Db::open_with(dir, options()).expect("open the database");
     create_table(&db);
-    let mut harness = Harness { dir, db: Some(db), model: BTreeMap::new(), tokens: 0 };
+    let mut harness =
+        Harness { dir, db: Some(db), model: BTreeMap::new(), tokens: 0, index_checks: 0 };
     for op in ops {
         match op {
             Op::Put(put) => harness.put(put),
@@ -1411,8 +1541,23 @@ pub fn run(ops: &[Op], dir: &Path) {
             Op::BatchGet(batch) => harness.batch_get(batch),
             Op::TransactWrite(transaction) => harness.transact_write(transaction),
             Op::TransactGet(transaction) => harness.transact_get(transaction),
+            Op::IndexQuery(query) => harness.index_query(query),
+            Op::Mistyped(write) => harness.mistyped(write),
             Op::Restart => harness.restart(),
             Op::Flush(compact) => harness.flush(*compact),
+        }
+        // After every write (a restart checks everything itself).
+        if matches!(
+            op,
+            Op::Put(_)
+                | Op::Delete(_)
+                | Op::Update(_)
+                | Op::BatchWrite(_)
+                | Op::TransactWrite(_)
+                | Op::Mistyped(_)
+                | Op::Flush(_)
+        ) {
+            harness.check_indexes();
         }
     }
     harness.check_everything();
@@ -1436,17 +1581,8 @@ fn options() -> DbOptions {
 }
 
 fn create_table(db: &Db) {
-    let input = CreateTableInput {
-        table_name: Some(TABLE.into()),
-        key_schema: Some(vec![KeySchemaElement::hash("pk"), KeySchemaElement::range("sk")]),
-        attribute_definitions: Some(vec![
-            AttributeDefinition::new("pk", "S"),
-            AttributeDefinition::new("sk", "N"),
-        ]),
-        billing_mode: Some("PAY_PER_REQUEST".into()),
-        ..CreateTableInput::default()
-    };
-    db.create_table(input).expect("create the table");
+    let input = CreateTableInput::new(TABLE).partition_key("pk", "S").sort_key("sk", "N");
+    db.create_table(index::with_indexes(input)).expect("create the table");
 }
 
 /// A write's answer: the returned attributes, or why it was refused. Panics on errors that
@@ -1792,11 +1928,12 @@ impl Harness<'_> {
         self.check_everything();
     }
 
-    /// A full Scan and the table's item count against the reference.
+    /// A full Scan, the table's item count and every index against the reference.
     fn check_everything(&mut self) {
         let whole = ScanOp { limit: None, segments: None, filter: None, count_only: false };
         self.scan(&whole);
         self.check_count();
+        self.check_indexes();
     }
 
     fn check_count(&self) {

@@ -87,7 +87,7 @@ impl<'a> Arbitrary<'a> for BatchGetOp {
 
 /// The items of a batch, in an order that does not depend on the order they came in (items
 /// cannot be sorted by key: a projection may leave the key out).
-fn as_set(items: Vec<Item>) -> Vec<Item> {
+pub(super) fn as_set(items: Vec<Item>) -> Vec<Item> {
     let mut items: Vec<(String, Item)> =
         items.into_iter().map(|item| (format!("{item:?}"), item)).collect();
     items.sort_by(|x, y| x.0.cmp(&y.0));

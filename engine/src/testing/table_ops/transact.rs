@@ -63,7 +63,9 @@ impl<'a> Arbitrary<'a> for ActionKind {
                     && update.b.is_none()
                     && update.s.is_none()
                     && update.l.is_none()
-                    && update.m.is_none();
+                    && update.m.is_none()
+                    && update.g.is_none()
+                    && update.h.is_none();
                 if empty {
                     update.a = Some(ActA::Add(Num(0)));
                 }

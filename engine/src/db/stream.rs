@@ -1,0 +1,424 @@
+//! DynamoDB Streams: the change records of a table, written with the changes they describe.
+//!
+//! A stream lives in a space of its own. Its shards are the storage core's shards: the record
+//! of a change to an item goes to the item's shard, under the key
+//!
+//! ```text
+//! stream space: u32 BE | first routing prefix of the shard: 8 bytes | sequence: u64 BE
+//! ```
+//!
+//! and is added to the same batch as the change itself, under the same writer lock. So a
+//! record is exactly as durable as its change (one log record), is visible exactly when the
+//! change is, and records of one shard are numbered in the order their changes were applied:
+//! the sequence is taken from the shard's counter inside the write's critical section. A write
+//! whose decision fails leaves a gap in the numbers, which readers step over. Sequence 0 is no
+//! record: it holds the shard's trim floor (the first sequence not trimmed), so numbers are
+//! never reused after the records of a shard were all trimmed.
+//!
+//! A record's value (`docs/model.md`, "Stream records"):
+//!
+//! ```text
+//! version: u8 = 1 | event: u8 (1 INSERT, 2 MODIFY, 3 REMOVE) | flags: u8 (bit 0: by TTL)
+//! | created: u64 LE epoch ms | item key: u32 LE length + bytes
+//! | old row: u32 LE length (u32::MAX: none) + bytes | new row: the same
+//! ```
+//!
+//! with the rows the view type asks for. The stream's definition is a catalog entry of its own
+//! (`catalog.rs`, tag `R`), so that a stream outlives a disabled setting and a deleted table
+//! for its retention, as DynamoDB's do.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{AttributeDefinition, DbError, KeySchemaElement};
+use crate::core::{Batch, Routing, ShardId, Snapshot};
+use crate::db::row::row_size;
+
+/// Record value format version.
+const VERSION: u8 = 1;
+const FLAG_SERVICE: u8 = 1;
+const NONE: u32 = u32::MAX;
+/// Bits of a sequence number left of the shard's counter (the shard, plus one).
+const COUNTER_BITS: u32 = 48;
+
+/// How long streams keep records, and how long iterators live.
+#[derive(Clone, Debug)]
+pub struct StreamOptions {
+    /// Records older than this are trimmed, and a disabled stream disappears this long after
+    /// it was disabled (DynamoDB: 24 hours).
+    pub retention: Duration,
+    /// How long a shard iterator stays valid (DynamoDB: 15 minutes).
+    pub iterator_lifetime: Duration,
+    /// How often the background thread trims; `None`: never in the background (call
+    /// [`crate::Db::trim_streams`]).
+    pub trim_interval: Option<Duration>,
+}
+
+impl Default for StreamOptions {
+    fn default() -> StreamOptions {
+        StreamOptions {
+            retention: Duration::from_secs(24 * 3600),
+            iterator_lifetime: Duration::from_secs(15 * 60),
+            trim_interval: Some(Duration::from_secs(60)),
+        }
+    }
+}
+
+/// A stream's catalog entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StreamEntry {
+    pub(crate) space: u32,
+    pub(crate) table_name: String,
+    pub(crate) table_arn: String,
+    pub(crate) key_schema: Vec<KeySchemaElement>,
+    pub(crate) attribute_definitions: Vec<AttributeDefinition>,
+    pub(crate) label: String,
+    pub(crate) view_type: String,
+    pub(crate) created_ms: u64,
+    /// When the stream was disabled (or its table deleted).
+    pub(crate) disabled_ms: Option<u64>,
+    /// Per shard, the last sequence assigned, once disabled.
+    pub(crate) ending: Vec<u64>,
+}
+
+impl StreamEntry {
+    pub(crate) fn arn(&self) -> String {
+        format!("{}/stream/{}", self.table_arn, self.label)
+    }
+}
+
+/// A change to record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Event {
+    Insert = 1,
+    Modify = 2,
+    Remove = 3,
+}
+
+impl Event {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Event::Insert => "INSERT",
+            Event::Modify => "MODIFY",
+            Event::Remove => "REMOVE",
+        }
+    }
+}
+
+/// A stream as writers and readers use it: its entry, and per shard the next sequence and the
+/// trim floor.
+pub(crate) struct Stream {
+    pub(crate) entry: Mutex<StreamEntry>,
+    pub(crate) arn: String,
+    pub(crate) space: u32,
+    pub(crate) view_type: String,
+    pub(crate) shards: u16,
+    next: Vec<AtomicU64>,
+    floor: Vec<AtomicU64>,
+    /// Bumped (with `wake`) after writes that recorded something, while anyone waits.
+    written: Mutex<u64>,
+    wake: Condvar,
+    waiting: AtomicUsize,
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stream").field("arn", &self.arn).finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The label of a stream enabled at `ms`: `2015-05-20T20:51:10.252` (UTC).
+pub(crate) fn label_at(ms: u64) -> String {
+    let seconds = ms / 1000;
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        ms % 1000
+    )
+}
+
+/// The civil date of a day number (days since 1970-01-01), by Howard Hinnant's algorithm.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+impl Stream {
+    /// The stream of `entry`, its counters read from `snapshot` (a store of `shards` shards).
+    pub(crate) fn load(
+        entry: StreamEntry,
+        snapshot: &Snapshot,
+        shards: u16,
+    ) -> Result<Stream, DbError> {
+        let mut next = Vec::with_capacity(usize::from(shards));
+        let mut floor = Vec::with_capacity(usize::from(shards));
+        for shard in 0..shards {
+            let marker = snapshot.get(&record_key(entry.space, shard, shards, 0))?;
+            let trimmed =
+                marker.as_deref().and_then(|m| m.try_into().ok()).map_or(1, u64::from_le_bytes);
+            let start = record_key(entry.space, shard, shards, 1);
+            let end = record_key(entry.space, shard, shards, u64::MAX);
+            let last = snapshot
+                .range_rev((Bound::Included(start.as_slice()), Bound::Excluded(end.as_slice())))
+                .next()
+                .transpose()?;
+            let after_last = match last {
+                Some((key, _)) => sequence_of(&key)? + 1,
+                None => 1,
+            };
+            next.push(AtomicU64::new(after_last.max(trimmed)));
+            floor.push(AtomicU64::new(trimmed));
+        }
+        Ok(Stream {
+            arn: entry.arn(),
+            space: entry.space,
+            view_type: entry.view_type.clone(),
+            shards,
+            entry: Mutex::new(entry),
+            next,
+            floor,
+            written: Mutex::new(0),
+            wake: Condvar::new(),
+            waiting: AtomicUsize::new(0),
+        })
+    }
+
+    pub(crate) fn entry(&self) -> StreamEntry {
+        self.entry.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// The next sequence of `shard` (what `LATEST` points at).
+    pub(crate) fn next(&self, shard: u16) -> u64 {
+        // ORDERING: Relaxed: the counter is only changed under the shard's writer lock; a reader
+        // wants a recent value and reads records from a snapshot anyway.
+        self.next[usize::from(shard)].load(Ordering::Relaxed)
+    }
+
+    /// The first sequence of `shard` not trimmed.
+    pub(crate) fn floor(&self, shard: u16) -> u64 {
+        // ORDERING: Relaxed: only the trimming thread stores it; see `next`.
+        self.floor[usize::from(shard)].load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_floor(&self, shard: u16, floor: u64) {
+        // ORDERING: Relaxed: see `floor`.
+        self.floor[usize::from(shard)].store(floor, Ordering::Relaxed);
+    }
+
+    /// The last sequence of every shard: what a stream disabled now ends at.
+    pub(crate) fn endings(&self) -> Vec<u64> {
+        (0..self.shards).map(|s| self.next(s) - 1).collect()
+    }
+
+    /// Adds the record of the change of the item under `storage_key` from `old` to `new` (rows;
+    /// either absent) to `batch`, if it changes anything; whether it did. Runs under the
+    /// writer lock of the item's shard, which orders the shard's sequence numbers.
+    pub(crate) fn record(
+        &self,
+        storage_key: &[u8],
+        old: Option<&[u8]>,
+        new: Option<&[u8]>,
+        by_service: bool,
+        batch: &mut Batch,
+    ) -> bool {
+        let event = match (old, new) {
+            (None, Some(_)) => Event::Insert,
+            (Some(old), Some(new)) if old != new => Event::Modify,
+            (Some(_), None) => Event::Remove,
+            _ => return false,
+        };
+        let shard = Routing::Spaced.shard_of(storage_key, self.shards).0;
+        // ORDERING: Relaxed: the caller holds this shard's writer lock, which orders every
+        // change of the counter (the lock's release/acquire carries it between writers).
+        let sequence = self.next[usize::from(shard)].fetch_add(1, Ordering::Relaxed);
+        let (with_old, with_new) = match self.view_type.as_str() {
+            "NEW_IMAGE" => (false, true),
+            "OLD_IMAGE" => (true, false),
+            "NEW_AND_OLD_IMAGES" => (true, true),
+            _ => (false, false),
+        };
+        let item_key = storage_key.get(4..).unwrap_or_default();
+        let old = old.filter(|_| with_old);
+        let new = new.filter(|_| with_new);
+        let mut value = Vec::with_capacity(
+            23 + item_key.len() + old.map_or(0, <[u8]>::len) + new.map_or(0, <[u8]>::len),
+        );
+        value.push(VERSION);
+        value.push(event as u8);
+        value.push(if by_service { FLAG_SERVICE } else { 0 });
+        value.extend_from_slice(&now_ms().to_le_bytes());
+        put_part(&mut value, Some(item_key));
+        put_part(&mut value, old);
+        put_part(&mut value, new);
+        batch.put(record_key(self.space, shard, self.shards, sequence), value);
+        true
+    }
+
+    /// Wakes whoever waits for records (after a write that recorded some is published).
+    pub(crate) fn written(&self) {
+        // ORDERING: Relaxed: a waiter registers (SeqCst below) before it checks `written`
+        // under the mutex; a writer that misses it bumps nothing the waiter needs.
+        if self.waiting.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        *self.written.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        self.wake.notify_all();
+    }
+
+    /// Waits until a write records something after `seen` (a value this returned before, or
+    /// 0), or `timeout` passes; returns the new value.
+    pub(crate) fn wait(&self, seen: u64, timeout: Duration) -> u64 {
+        // ORDERING: SeqCst pairs with the SeqCst load in `written`: either the writer sees the
+        // waiter, or the waiter's check below sees the writer's bump.
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+        if *written == seen {
+            written = self
+                .wake
+                .wait_timeout_while(written, timeout, |w| *w == seen)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        let value = *written;
+        drop(written);
+        // ORDERING: SeqCst, as above.
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        value
+    }
+
+    /// The current value `wait` compares against.
+    pub(crate) fn written_count(&self) -> u64 {
+        *self.written.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn put_part(value: &mut Vec<u8>, part: Option<&[u8]>) {
+    match part {
+        Some(bytes) => {
+            let len = u32::try_from(bytes.len()).expect("keys and rows are far below 4 GB");
+            value.extend_from_slice(&len.to_le_bytes());
+            value.extend_from_slice(bytes);
+        }
+        None => value.extend_from_slice(&NONE.to_le_bytes()),
+    }
+}
+
+/// The key of record `sequence` of `shard` (of `shards`) of the stream in `space`.
+pub(crate) fn record_key(space: u32, shard: u16, shards: u16, sequence: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(20);
+    key.extend_from_slice(&space.to_be_bytes());
+    key.extend_from_slice(&ShardId(shard).first_prefix(shards).to_be_bytes());
+    key.extend_from_slice(&sequence.to_be_bytes());
+    key
+}
+
+/// The sequence of a record key.
+pub(crate) fn sequence_of(key: &[u8]) -> Result<u64, DbError> {
+    let bytes = key
+        .get(12..20)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .ok_or_else(|| corrupt("a key"))?;
+    Ok(u64::from_be_bytes(bytes))
+}
+
+fn corrupt(what: &str) -> DbError {
+    DbError::Internal(format!("Internal server error: a stream record has a damaged {what}"))
+}
+
+/// A decoded record value.
+pub(crate) struct Decoded<'a> {
+    pub(crate) event: Event,
+    pub(crate) by_service: bool,
+    pub(crate) created_ms: u64,
+    pub(crate) item_key: &'a [u8],
+    pub(crate) old: Option<&'a [u8]>,
+    pub(crate) new: Option<&'a [u8]>,
+}
+
+/// Decodes a record value; damaged bytes are an error, never a panic.
+pub(crate) fn decode(value: &[u8]) -> Result<Decoded<'_>, DbError> {
+    let [version, event, flags, rest @ ..] = value else { return Err(corrupt("header")) };
+    if *version != VERSION {
+        return Err(corrupt("version"));
+    }
+    let event = match event {
+        1 => Event::Insert,
+        2 => Event::Modify,
+        3 => Event::Remove,
+        _ => return Err(corrupt("event")),
+    };
+    let (created, rest) = rest.split_first_chunk::<8>().ok_or_else(|| corrupt("time"))?;
+    let (item_key, rest) = take_part(rest)?;
+    let (old, rest) = take_part(rest)?;
+    let (new, rest) = take_part(rest)?;
+    if !rest.is_empty() {
+        return Err(corrupt("length"));
+    }
+    let item_key = item_key.ok_or_else(|| corrupt("key"))?;
+    for row in [old, new].into_iter().flatten() {
+        row_size(row)?;
+    }
+    Ok(Decoded {
+        event,
+        by_service: flags & FLAG_SERVICE != 0,
+        created_ms: u64::from_le_bytes(*created),
+        item_key,
+        old,
+        new,
+    })
+}
+
+fn take_part(bytes: &[u8]) -> Result<(Option<&[u8]>, &[u8]), DbError> {
+    let (len, rest) = bytes.split_first_chunk::<4>().ok_or_else(|| corrupt("length"))?;
+    let len = u32::from_le_bytes(*len);
+    if len == NONE {
+        return Ok((None, rest));
+    }
+    let (part, rest) = rest.split_at_checked(len as usize).ok_or_else(|| corrupt("length"))?;
+    Ok((Some(part), rest))
+}
+
+/// The sequence number a client sees for `sequence` of `shard`: the shard (plus one) in the
+/// high bits, as 21 or more decimal digits, increasing within a shard.
+pub(crate) fn sequence_number(shard: u16, sequence: u64) -> String {
+    format!("{:021}", ((u64::from(shard) + 1) << COUNTER_BITS) | sequence)
+}
+
+/// The shard and sequence of a client's sequence number, if it is one of ours.
+pub(crate) fn parse_sequence_number(text: &str) -> Option<(u16, u64)> {
+    if text.is_empty() || text.len() > 40 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let value: u64 = text.parse().ok()?;
+    let shard = u16::try_from((value >> COUNTER_BITS).checked_sub(1)?).ok()?;
+    Some((shard, value & ((1 << COUNTER_BITS) - 1)))
+}
+
+/// The id of `shard` of the stream: `shardId-<20 digits: the stream's creation ms>-<8 hex>`.
+pub(crate) fn shard_id(entry: &StreamEntry, shard: u16) -> String {
+    let tag = xxhash_rust::xxh3::xxh3_64(format!("{}/{shard}", entry.space).as_bytes()) & 0xFFFF;
+    format!("shardId-{:020}-{shard:04x}{tag:04x}", entry.created_ms)
+}
+
+/// Streams by ARN.
+pub(crate) type Registry = BTreeMap<String, std::sync::Arc<Stream>>;
