@@ -422,3 +422,55 @@ pub(crate) fn shard_id(entry: &StreamEntry, shard: u16) -> String {
 
 /// Streams by ARN.
 pub(crate) type Registry = BTreeMap<String, std::sync::Arc<Stream>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_utc_timestamps_with_milliseconds() {
+        assert_eq!(label_at(0), "1970-01-01T00:00:00.000");
+        assert_eq!(label_at(1_432_154_670_252), "2015-05-20T20:44:30.252");
+        assert_eq!(label_at(951_782_400_001), "2000-02-29T00:00:00.001");
+    }
+
+    #[test]
+    fn sequence_numbers_round_trip_and_order_within_a_shard() {
+        for shard in [0u16, 1, 7, 63] {
+            let a = sequence_number(shard, 1);
+            let b = sequence_number(shard, 2);
+            assert_eq!(a.len(), 21);
+            assert!(a.parse::<u128>().expect("digits") < b.parse::<u128>().expect("digits"));
+            assert_eq!(parse_sequence_number(&b), Some((shard, 2)));
+        }
+        for bad in ["", "12a", "0", "000000000000000000000", &"9".repeat(41)] {
+            assert_eq!(parse_sequence_number(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn damaged_records_are_errors_never_panics() {
+        let mut value = vec![VERSION, Event::Modify as u8, FLAG_SERVICE];
+        value.extend_from_slice(&7u64.to_le_bytes());
+        put_part(&mut value, Some(b"key"));
+        put_part(&mut value, Some(&[1, 0, 0, 0, 0]));
+        put_part(&mut value, None);
+        let decoded = decode(&value).expect("a whole record decodes");
+        assert_eq!(
+            (decoded.event, decoded.by_service, decoded.created_ms),
+            (Event::Modify, true, 7)
+        );
+        assert_eq!((decoded.item_key, decoded.new), (&b"key"[..], None));
+        for len in 0..value.len() {
+            assert!(decode(&value[..len]).is_err(), "truncated at {len}");
+        }
+        let mut longer = value.clone();
+        longer.push(0);
+        assert!(decode(&longer).is_err());
+        for at in 0..value.len() {
+            let mut flipped = value.clone();
+            flipped[at] ^= 0xFF;
+            let _ = decode(&flipped);
+        }
+    }
+}
