@@ -690,3 +690,71 @@ fn indexes_survive_restarts_and_every_write_path_maintains_them() {
     assert_eq!(db.core().snapshot().range(..).count(), 1, "only the space counter is left");
     let _unused: Option<DbError> = None;
 }
+
+#[test]
+fn item_collections_are_sized_limited_and_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = DbOptions { item_collection_bytes_max: 3_000, ..DbOptions::default() };
+    let db = Db::open_with(dir.path(), options.clone()).expect("open");
+    db.create_table(orders()).expect("create");
+    let big = |customer: &str, id: i64| {
+        let mut item = order(customer, id, 5, "open", id);
+        item.insert("blob".into(), AttributeValue::S("x".repeat(900)));
+        item
+    };
+    let mut put = PutItemInput::new("Orders", big("c1", 1));
+    put.return_item_collection_metrics = Some("SIZE".into());
+    let metrics = db.put_item(put).expect("put").item_collection_metrics.expect("metrics");
+    assert_eq!(metrics.item_collection_key, item! { "customer" => "c1" });
+    assert_eq!(metrics.size_estimate_range_gb, vec![0.0, 1.0]);
+    db.put_item(PutItemInput::new("Orders", big("c1", 2))).expect("put");
+    db.put_item(PutItemInput::new("Orders", big("c1", 3))).expect("put");
+    assert_error(
+        db.put_item(PutItemInput::new("Orders", big("c1", 4))),
+        "ItemCollectionSizeLimitExceededException",
+        "The total size of an item collection has exceeded the maximum limit of 10 gigabytes.",
+    );
+    // Another partition is another collection; a transaction over the limit is canceled with
+    // the action's reason; nothing of a refused write lands.
+    db.put_item(PutItemInput::new("Orders", big("c2", 4))).expect("another collection");
+    let canceled = db.transact_write_items(common::req(json!({"TransactItems": [
+        {"Put": {"TableName": "Orders", "Item": {"customer": {"S": "c2"}, "id": {"N": "9"}}}},
+        {"Put": {"TableName": "Orders", "Item": {"customer": {"S": "c1"}, "id": {"N": "9"}, "blob": {"S": "y".repeat(900)}}}}
+    ]})));
+    match canceled {
+        Err(DbError::TransactionCanceled { reasons, .. }) => {
+            assert_eq!(reasons[0].code.as_deref(), Some("None"));
+            assert_eq!(reasons[1].code.as_deref(), Some("ItemCollectionSizeLimitExceeded"));
+            assert_eq!(reasons[1].message.as_deref(), Some("Collection size exceeded."));
+        }
+        other => panic!("expected a cancellation, got {other:?}"),
+    }
+    assert_eq!(
+        db.get_item(GetItemInput::new("Orders", item! { "customer" => "c2", "id" => 9 }))
+            .expect("get")
+            .item,
+        None
+    );
+    // Deleting makes room; the sizes survive a restart.
+    db.delete_item(DeleteItemInput::new("Orders", item! { "customer" => "c1", "id" => 1 }))
+        .expect("delete");
+    db.close().expect("close");
+    let db = Db::open_with(dir.path(), options).expect("reopen");
+    db.put_item(PutItemInput::new("Orders", big("c1", 4))).expect("room again");
+    assert_error(
+        db.put_item(PutItemInput::new("Orders", big("c1", 5))),
+        "ItemCollectionSizeLimitExceededException",
+        "The total size of an item collection has exceeded the maximum limit of 10 gigabytes.",
+    );
+    let batch = db.batch_write_item(common::req(json!({
+        "RequestItems": {"Orders": [{"DeleteRequest": {"Key": {"customer": {"S": "c1"}, "id": {"N": "2"}}}}]},
+        "ReturnItemCollectionMetrics": "SIZE"
+    }))).expect("batch");
+    let reported = batch.item_collection_metrics.expect("metrics");
+    assert_eq!(reported["Orders"][0].item_collection_key, item! { "customer" => "c1" });
+    // Tables without local indexes report nothing.
+    db.create_table(CreateTableInput::new("Plain").partition_key("pk", "S")).expect("create");
+    let mut put = PutItemInput::new("Plain", item! { "pk" => "a" });
+    put.return_item_collection_metrics = Some("SIZE".into());
+    assert!(db.put_item(put).expect("put").item_collection_metrics.is_none());
+}

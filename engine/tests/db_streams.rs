@@ -85,6 +85,15 @@ fn every_change_is_recorded_once_in_order_per_item() {
         db.put_item(PutItemInput::new("Songs", song(&format!("a{}", i % 7), i, 0))).expect("put");
     }
     db.put_item(PutItemInput::new("Songs", song("a0", 0, 0))).expect("a put that changes nothing");
+    let tagged = |tags: [&str; 3]| {
+        let mut item = song("a6", 6, 0);
+        let set = AttributeValue::Ss(tags.iter().map(|t| t.to_string()).collect());
+        item.insert("tags".into(), set);
+        item
+    };
+    db.put_item(PutItemInput::new("Songs", tagged(["x", "y", "z"]))).expect("a set");
+    db.put_item(PutItemInput::new("Songs", tagged(["z", "x", "y"])))
+        .expect("the same set in another order changes nothing");
     db.update_item(
         UpdateItemInput::new(
             "Songs",
@@ -135,7 +144,8 @@ fn every_change_is_recorded_once_in_order_per_item() {
     assert_eq!(events("a4", 4), ["INSERT", "REMOVE"]);
     assert_eq!(events("new", 100), ["INSERT"]);
     assert_eq!(events("zz", 99), Vec::<String>::new());
-    assert_eq!(records.len(), 30 + 1 + 1 + 2 + 1);
+    assert_eq!(events("a6", 6), ["INSERT", "MODIFY"]);
+    assert_eq!(records.len(), 30 + 1 + 1 + 1 + 2 + 1);
     let modify = by_item
         [&(format!("{:?}", Some(AttributeValue::S("a1".into()))), format!("{:?}", Some(n(1))))][1];
     assert_eq!(modify.dynamodb.old_image.as_ref().and_then(|i| i.get("plays")), Some(&n(0)));

@@ -36,6 +36,14 @@ not_ok() {
 ddb() {
   "$AWS" dynamodb "$@" --endpoint-url "$ENDPOINT" --output json >"$OUT/stdout" 2>"$OUT/stderr"
 }
+# dds ARGS...: the same for `aws dynamodbstreams ARGS`
+dds() {
+  "$AWS" dynamodbstreams "$@" --endpoint-url "$ENDPOINT" --output json >"$OUT/stdout" 2>"$OUT/stderr"
+}
+# py EXPR: prints EXPR evaluated with `out` = the parsed JSON of the last stdout
+py() {
+  "$PY" -c 'import json, sys; out = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$OUT/stdout" "$1"
+}
 # check NAME PYTHON-EXPR: evaluates EXPR with `out` = the parsed JSON of the last stdout
 check() {
   local name="$1" expr="$2"
@@ -346,6 +354,89 @@ else
 fi
 
 if ddb delete-table --table-name "$GSI_TABLE"; then ok "delete-table of the table with a global index"; else not_ok "delete-table of the table with a global index"; fi
+
+# ---- DynamoDB Streams: create-table --stream-specification, aws dynamodbstreams ...
+STREAM_TABLE="$TABLE-stream"
+if ddb create-table --table-name "$STREAM_TABLE" \
+  --attribute-definitions AttributeName=userId,AttributeType=S \
+  --key-schema AttributeName=userId,KeyType=HASH \
+  --billing-mode PAY_PER_REQUEST \
+  --stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES; then
+  check "create-table --stream-specification" "out['TableDescription']['StreamSpecification'] == {'StreamEnabled': True, 'StreamViewType': 'NEW_AND_OLD_IMAGES'} and out['TableDescription']['LatestStreamArn'] == out['TableDescription']['TableArn'] + '/stream/' + out['TableDescription']['LatestStreamLabel']"
+  STREAM_ARN="$(py "out['TableDescription']['LatestStreamArn']")"
+else
+  not_ok "create-table --stream-specification"
+  STREAM_ARN=""
+fi
+status=""
+for _ in $(seq 1 60); do
+  ddb describe-table --table-name "$STREAM_TABLE" && status="$(py "out['Table']['TableStatus']")"
+  [ "$status" = "ACTIVE" ] && break
+  sleep 0.5
+done
+# One item written, changed, rewritten unchanged and deleted: three records, all in its shard.
+stream_writes=0
+ddb put-item --table-name "$STREAM_TABLE" --item '{"userId": {"S": "s1"}, "plays": {"N": "1"}}' || stream_writes=$((stream_writes + 1))
+ddb update-item --table-name "$STREAM_TABLE" --key '{"userId": {"S": "s1"}}' --update-expression "SET plays = plays + :one" \
+  --expression-attribute-values '{":one": {"N": "1"}}' || stream_writes=$((stream_writes + 1))
+ddb put-item --table-name "$STREAM_TABLE" --item '{"userId": {"S": "s1"}, "plays": {"N": "2"}}' || stream_writes=$((stream_writes + 1))
+ddb delete-item --table-name "$STREAM_TABLE" --key '{"userId": {"S": "s1"}}' || stream_writes=$((stream_writes + 1))
+if [ "$stream_writes" -eq 0 ]; then ok "writes to the table with a stream"; else not_ok "writes to the table with a stream ($stream_writes failed)"; fi
+
+if dds list-streams --table-name "$STREAM_TABLE"; then
+  check "dynamodbstreams list-streams --table-name" "out['Streams'] == [{'StreamArn': '$STREAM_ARN', 'TableName': '$STREAM_TABLE', 'StreamLabel': '$STREAM_ARN'.rsplit('/', 1)[1]}]"
+else
+  not_ok "dynamodbstreams list-streams --table-name"
+fi
+
+SHARDS=""
+if dds describe-stream --stream-arn "$STREAM_ARN"; then
+  check "dynamodbstreams describe-stream: ENABLED, view type, key schema, open shards" "out['StreamDescription']['StreamStatus'] == 'ENABLED' and out['StreamDescription']['StreamViewType'] == 'NEW_AND_OLD_IMAGES' and out['StreamDescription']['TableName'] == '$STREAM_TABLE' and out['StreamDescription']['KeySchema'] == [{'AttributeName': 'userId', 'KeyType': 'HASH'}] and len(out['StreamDescription']['Shards']) >= 1 and all('EndingSequenceNumber' not in s['SequenceNumberRange'] for s in out['StreamDescription']['Shards'])"
+  SHARDS="$(py "' '.join(s['ShardId'] for s in out['StreamDescription']['Shards'])")"
+else
+  not_ok "dynamodbstreams describe-stream"
+fi
+
+# get-shard-iterator + get-records on each shard until the one with the item's records.
+found=""
+iterator_failures=0
+for shard in $SHARDS; do
+  if ! dds get-shard-iterator --stream-arn "$STREAM_ARN" --shard-id "$shard" --shard-iterator-type TRIM_HORIZON; then
+    iterator_failures=$((iterator_failures + 1)); continue
+  fi
+  iterator="$(py "out['ShardIterator']")"
+  dds get-records --shard-iterator "$iterator" || { iterator_failures=$((iterator_failures + 1)); continue; }
+  if [ "$(py "len(out['Records'])")" != "0" ]; then found="$shard"; break; fi
+done
+if [ -n "$found" ] && [ "$iterator_failures" -eq 0 ]; then
+  check "dynamodbstreams get-shard-iterator TRIM_HORIZON + get-records: INSERT, MODIFY, REMOVE with images, none for the unchanged put" "[r['eventName'] for r in out['Records']] == ['INSERT', 'MODIFY', 'REMOVE'] and [(r['dynamodb'].get('OldImage'), r['dynamodb'].get('NewImage')) for r in out['Records']] == [(None, {'userId': {'S': 's1'}, 'plays': {'N': '1'}}), ({'userId': {'S': 's1'}, 'plays': {'N': '1'}}, {'userId': {'S': 's1'}, 'plays': {'N': '2'}}), ({'userId': {'S': 's1'}, 'plays': {'N': '2'}}, None)] and all(r['eventSource'] == 'aws:dynamodb' and r['dynamodb']['Keys'] == {'userId': {'S': 's1'}} for r in out['Records']) and 'NextShardIterator' in out"
+  FIRST_SEQ="$(py "out['Records'][0]['dynamodb']['SequenceNumber']")"
+  if dds get-shard-iterator --stream-arn "$STREAM_ARN" --shard-id "$found" --shard-iterator-type AFTER_SEQUENCE_NUMBER --sequence-number "$FIRST_SEQ" &&
+    dds get-records --shard-iterator "$(py "out['ShardIterator']")" --limit 1; then
+    check "get-shard-iterator AFTER_SEQUENCE_NUMBER + get-records --limit 1: the MODIFY" "[r['eventName'] for r in out['Records']] == ['MODIFY'] and int(out['Records'][0]['dynamodb']['SequenceNumber']) > int('$FIRST_SEQ')"
+  else
+    not_ok "get-shard-iterator AFTER_SEQUENCE_NUMBER + get-records --limit 1"
+  fi
+else
+  not_ok "dynamodbstreams get-shard-iterator + get-records: no shard with the records (shards: $SHARDS, failures: $iterator_failures)"
+fi
+
+dds describe-stream --stream-arn "${STREAM_ARN%???}999"
+rc=$?
+if [ "$rc" -ne 0 ] && grep -qF "An error occurred (ResourceNotFoundException) when calling the DescribeStream operation" "$OUT/stderr"; then
+  ok "dynamodbstreams describe-stream of an unknown stream: ResourceNotFoundException"
+else
+  not_ok "dynamodbstreams describe-stream of an unknown stream: ResourceNotFoundException (rc=$rc)"
+fi
+dds get-records --shard-iterator garbage
+rc=$?
+if [ "$rc" -ne 0 ] && grep -qF "An error occurred (ValidationException) when calling the GetRecords operation" "$OUT/stderr"; then
+  ok "dynamodbstreams get-records of a garbage iterator: ValidationException"
+else
+  not_ok "dynamodbstreams get-records of a garbage iterator: ValidationException (rc=$rc)"
+fi
+
+if ddb delete-table --table-name "$STREAM_TABLE"; then ok "delete-table of the table with a stream"; else not_ok "delete-table of the table with a stream"; fi
 
 # ---- delete-item, delete-table
 if ddb delete-item --table-name "$TABLE" --key '{"userId": {"S": "12345"}}' --return-values ALL_OLD; then

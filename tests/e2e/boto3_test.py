@@ -1809,6 +1809,447 @@ class T8Indexes(Base):
         self.assertEqual(client.scan(TableName=self.T_LATER, Select="COUNT")["Count"], 301)
 
 
+streams = boto3.client("dynamodbstreams", **_kwargs)
+
+
+class T9Streams(Base):
+    """DynamoDB Streams through boto3's dynamodbstreams client on the same endpoint: the stream
+    in create_table/describe_table, list_streams, describe_stream, every write path's records
+    (INSERT/MODIFY/REMOVE, images, none for writes that change nothing) read shard by shard with
+    get_shard_iterator + get_records, the four iterator types, errors, disabling (a closed stream
+    read to its end) and re-enabling (a new stream), a TTL deletion as a service deletion."""
+
+    T = f"{PREFIX}-streams"  # id S; NEW_AND_OLD_IMAGES, later disabled and re-enabled KEYS_ONLY
+    T_TTL = f"{PREFIX}-streams-ttl"  # id S; OLD_IMAGE, TTL on 'expires'
+    LABEL = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$")
+    SPEC = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.created = client.create_table(
+            TableName=cls.T,
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification=cls.SPEC,
+        )
+        CREATED.append(cls.T)
+        wait_exists(cls.T)
+        cls.arn = cls.created["TableDescription"]["LatestStreamArn"]
+
+    @staticmethod
+    def shard_ids(arn):
+        """Every shard of the stream, following LastEvaluatedShardId with pages of 2."""
+        ids, start = [], {}
+        while True:
+            d = streams.describe_stream(StreamArn=arn, Limit=2, **start)["StreamDescription"]
+            ids += [s["ShardId"] for s in d["Shards"]]
+            if "LastEvaluatedShardId" not in d:
+                return ids
+            start = {"ExclusiveStartShardId": d["LastEvaluatedShardId"]}
+
+    @staticmethod
+    def read_shard(arn, shard_id, limit=2, **position):
+        """The records of one shard from TRIM_HORIZON (or the given iterator type and sequence
+        number) to the end of what is there: a page with no records ends an open shard, a page
+        without NextShardIterator a closed one. Returns (records, pages, next iterator)."""
+        kind = position.pop("kind", "TRIM_HORIZON")
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, ShardIteratorType=kind, **position)[
+            "ShardIterator"
+        ]
+        records, pages = [], 0
+        while it:
+            page = streams.get_records(ShardIterator=it, Limit=limit)
+            pages += 1
+            records += page["Records"]
+            it = page.get("NextShardIterator")
+            if not page["Records"]:
+                break
+            assert pages < 500, "a shard that never ends"
+        return records, pages, it
+
+    def read_stream(self, arn):
+        """{shard id: records} of every shard."""
+        return {sid: self.read_shard(arn, sid)[0] for sid in self.shard_ids(arn)}
+
+    def events(self, by_shard):
+        """{item id: [records]} in shard order; checks the fields every record has."""
+        out = {}
+        for shard_id, records in by_shard.items():
+            numbers = [int(r["dynamodb"]["SequenceNumber"]) for r in records]
+            self.assertEqual(numbers, sorted(set(numbers)), f"SequenceNumber increases in {shard_id}")
+            for r in records:
+                self.assertEqual(r["eventSource"], "aws:dynamodb")
+                self.assertEqual(r["eventVersion"], "1.1")
+                self.assertEqual(r["awsRegion"], REGION)
+                self.assertIn(r["eventName"], ("INSERT", "MODIFY", "REMOVE"))
+                self.assertTrue(r["eventID"])
+                self.assertIsInstance(r["dynamodb"]["ApproximateCreationDateTime"], datetime.datetime)
+                self.assertIsInstance(r["dynamodb"]["SizeBytes"], int)
+                self.assertGreater(r["dynamodb"]["SizeBytes"], 0)
+                out.setdefault(r["dynamodb"]["Keys"]["id"]["S"], []).append(r)
+        ids = [r["eventID"] for rs in by_shard.values() for r in rs]
+        self.assertEqual(len(ids), len(set(ids)), "eventID unique")
+        return out
+
+    def test_a_describe_table(self):
+        t = self.created["TableDescription"]
+        self.assertEqual(t["StreamSpecification"], self.SPEC)
+        self.assertRegex(t["LatestStreamLabel"], self.LABEL)
+        self.assertEqual(t["LatestStreamArn"], f"{t['TableArn']}/stream/{t['LatestStreamLabel']}")
+        d = client.describe_table(TableName=self.T)["Table"]
+        self.assertEqual(d["StreamSpecification"], self.SPEC)
+        self.assertEqual((d["LatestStreamArn"], d["LatestStreamLabel"]), (self.arn, t["LatestStreamLabel"]))
+        # A table created without a stream has none of the three.
+        plain_table = f"{PREFIX}-streams-none"
+        create_table(plain_table)
+        wait_exists(plain_table)
+        d = client.describe_table(TableName=plain_table)["Table"]
+        for field in ("StreamSpecification", "LatestStreamArn", "LatestStreamLabel"):
+            self.assertNotIn(field, d)
+        self.assertEqual(streams.list_streams(TableName=plain_table)["Streams"], [])
+
+    def test_b_list_and_describe_stream(self):
+        label = self.arn.rsplit("/", 1)[1]
+        out = streams.list_streams(TableName=self.T)
+        self.assertEqual(out["Streams"], [{"StreamArn": self.arn, "TableName": self.T, "StreamLabel": label}])
+        self.assertNotIn("LastEvaluatedStreamArn", out)
+        self.assertEqual(out["ResponseMetadata"]["HTTPStatusCode"], 200)
+        everything = streams.list_streams()["Streams"]
+        self.assertIn({"StreamArn": self.arn, "TableName": self.T, "StreamLabel": label}, everything)
+
+        d = streams.describe_stream(StreamArn=self.arn)["StreamDescription"]
+        self.assertEqual(d["StreamArn"], self.arn)
+        self.assertEqual(d["StreamLabel"], label)
+        self.assertEqual(d["StreamStatus"], "ENABLED")
+        self.assertEqual(d["StreamViewType"], "NEW_AND_OLD_IMAGES")
+        self.assertEqual(d["TableName"], self.T)
+        self.assertEqual(d["KeySchema"], [{"AttributeName": "id", "KeyType": "HASH"}])
+        self.assertIsInstance(d["CreationRequestDateTime"], datetime.datetime)
+        self.assertNotIn("LastEvaluatedShardId", d)
+        self.assertGreaterEqual(len(d["Shards"]), 1)
+        for s in d["Shards"]:
+            self.assertRegex(s["ShardId"], r"^shardId-")
+            self.assertGreaterEqual(len(s["ShardId"]), 28)
+            self.assertRegex(s["SequenceNumberRange"]["StartingSequenceNumber"], r"^\d{21,40}$")
+            self.assertNotIn("EndingSequenceNumber", s["SequenceNumberRange"], "an open shard")
+        # Paged by Limit + ExclusiveStartShardId, the same shards in the same order.
+        self.assertEqual(self.shard_ids(self.arn), [s["ShardId"] for s in d["Shards"]])
+
+    def test_c_records_of_every_write_path(self):
+        T = self.T
+        k = lambda i: {"id": {"S": i}}  # noqa: E731
+        client.put_item(TableName=T, Item={**k("a"), "v": {"N": "1"}})
+        client.put_item(TableName=T, Item={**k("a"), "v": {"N": "2"}, "tag": {"SS": ["x", "y"]}})
+        client.put_item(TableName=T, Item={**k("a"), "v": {"N": "2.0"}, "tag": {"SS": ["x", "y"]}})  # no change
+        client.update_item(
+            TableName=T, Key=k("a"), UpdateExpression="SET v = v + :one", ExpressionAttributeValues={":one": {"N": "1"}}
+        )
+        client.update_item(
+            TableName=T, Key=k("a"), UpdateExpression="SET v = :v", ExpressionAttributeValues={":v": {"N": "3"}}
+        )  # no change
+        client.delete_item(TableName=T, Key=k("a"))
+        client.delete_item(TableName=T, Key=k("missing"))  # nothing to delete
+        client.put_item(TableName=T, Item={**k("d"), "v": {"N": "4"}})
+        client.batch_write_item(
+            RequestItems={
+                T: [
+                    {"PutRequest": {"Item": {**k("b"), "v": {"N": "5"}}}},
+                    {"PutRequest": {"Item": {**k("c"), "m": {"M": {"n": {"L": [{"BOOL": True}, {"NULL": True}]}}}}}},
+                    {"DeleteRequest": {"Key": k("d")}},
+                    {"DeleteRequest": {"Key": k("never")}},
+                ]
+            }
+        )
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": T, "Item": {**k("e"), "b": {"B": b"\x00\x01"}}}},
+                {
+                    "Update": {
+                        "TableName": T,
+                        "Key": k("b"),
+                        "UpdateExpression": "ADD v :two",
+                        "ExpressionAttributeValues": {":two": {"N": "2"}},
+                    }
+                },
+                {"Delete": {"TableName": T, "Key": k("c")}},
+                {
+                    "ConditionCheck": {
+                        "TableName": T,
+                        "Key": k("f"),
+                        "ConditionExpression": "attribute_not_exists(id)",
+                    }
+                },
+            ]
+        )
+
+        by_id = self.events(self.read_stream(self.arn))
+        names = {i: [r["eventName"] for r in rs] for i, rs in by_id.items()}
+        self.assertEqual(
+            names,
+            {
+                "a": ["INSERT", "MODIFY", "MODIFY", "REMOVE"],
+                "d": ["INSERT", "REMOVE"],
+                "b": ["INSERT", "MODIFY"],
+                "c": ["INSERT", "REMOVE"],
+                "e": ["INSERT"],
+            },
+        )
+        images = {
+            i: [(r["dynamodb"].get("OldImage"), r["dynamodb"].get("NewImage")) for r in rs] for i, rs in by_id.items()
+        }
+        a1, a2 = {**k("a"), "v": {"N": "1"}}, {**k("a"), "v": {"N": "2"}, "tag": {"SS": ["x", "y"]}}
+        a3 = {**k("a"), "v": {"N": "3"}, "tag": {"SS": ["x", "y"]}}
+        self.assertEqual(len(images["a"]), 4)
+        self.assertEqual(images["a"][0], (None, a1))
+        self.assertEqual(images["a"][1][0], a1)
+        self.assertEqual(plain(images["a"][1][1]), plain(a2))
+        self.assertEqual(plain(images["a"][2][0]), plain(a2))
+        self.assertEqual(plain(images["a"][2][1]), plain(a3))
+        self.assertEqual(plain(images["a"][3][0]), plain(a3))
+        self.assertIsNone(images["a"][3][1])
+        self.assertEqual(images["d"], [(None, {**k("d"), "v": {"N": "4"}}), ({**k("d"), "v": {"N": "4"}}, None)])
+        b5, b7 = {**k("b"), "v": {"N": "5"}}, {**k("b"), "v": {"N": "7"}}
+        self.assertEqual(images["b"], [(None, b5), (b5, b7)])
+        c_item = {**k("c"), "m": {"M": {"n": {"L": [{"BOOL": True}, {"NULL": True}]}}}}
+        self.assertEqual(images["c"], [(None, c_item), (c_item, None)])
+        self.assertEqual(images["e"], [(None, {**k("e"), "b": {"B": b"\x00\x01"}})])
+        for rs in by_id.values():
+            for r in rs:
+                self.assertEqual(r["dynamodb"]["Keys"], {"id": r["dynamodb"]["Keys"]["id"]})
+                self.assertEqual(r["dynamodb"]["StreamViewType"], "NEW_AND_OLD_IMAGES")
+                self.assertNotIn("userIdentity", r, "a user's write")
+                when = r["dynamodb"]["ApproximateCreationDateTime"].timestamp()
+                self.assertLess(abs(when - time.time()), 300)
+
+    def test_d_iterator_types(self):
+        by_shard = self.read_stream(self.arn)
+        shard_id, records = next((s, rs) for s, rs in by_shard.items() if len(rs) >= 3)
+        numbers = [r["dynamodb"]["SequenceNumber"] for r in records]
+        at, _, _ = self.read_shard(self.arn, shard_id, kind="AT_SEQUENCE_NUMBER", SequenceNumber=numbers[1])
+        self.assertEqual([r["dynamodb"]["SequenceNumber"] for r in at], numbers[1:])
+        self.assertEqual(at, records[1:])
+        after, _, _ = self.read_shard(self.arn, shard_id, kind="AFTER_SEQUENCE_NUMBER", SequenceNumber=numbers[1])
+        self.assertEqual([r["dynamodb"]["SequenceNumber"] for r in after], numbers[2:])
+        last, _, _ = self.read_shard(self.arn, shard_id, kind="AFTER_SEQUENCE_NUMBER", SequenceNumber=numbers[-1])
+        self.assertEqual(last, [])
+        # Limit 1 gives one record a page.
+        _, pages, _ = self.read_shard(self.arn, shard_id, limit=1)
+        self.assertEqual(pages, len(records) + 1)
+
+        # LATEST: nothing now; the next write to an item of this shard comes through the next iterator.
+        latest, pages, it = self.read_shard(self.arn, shard_id, kind="LATEST")
+        self.assertEqual((latest, pages), ([], 1))
+        self.assertTrue(it, "an open shard always has a NextShardIterator")
+        item_id = records[0]["dynamodb"]["Keys"]["id"]["S"]
+        client.put_item(TableName=self.T, Item={"id": {"S": item_id}, "again": {"BOOL": True}})
+        page = streams.get_records(ShardIterator=it)
+        self.assertEqual([r["eventName"] for r in page["Records"]], ["MODIFY" if item_id in ("b", "e") else "INSERT"])
+        self.assertEqual(page["Records"][0]["dynamodb"]["NewImage"], {"id": {"S": item_id}, "again": {"BOOL": True}})
+        self.assertGreater(int(page["Records"][0]["dynamodb"]["SequenceNumber"]), int(numbers[-1]))
+        # An iterator can be read again: GetRecords does not move it.
+        self.assertEqual(streams.get_records(ShardIterator=it)["Records"], page["Records"])
+
+    def test_e_errors(self):
+        shard_id = self.shard_ids(self.arn)[0]
+        unknown = self.arn[:-3] + "999"  # another label of the same table
+        self.assertClientError(
+            streams.describe_stream,
+            "ResourceNotFoundException",
+            f"Requested resource not found: Stream: {unknown} not found",
+            StreamArn=unknown,
+        )
+        self.assertClientError(
+            streams.get_shard_iterator,
+            "ResourceNotFoundException",
+            StreamArn=unknown,
+            ShardId=shard_id,
+            ShardIteratorType="TRIM_HORIZON",
+        )
+        self.assertClientError(
+            streams.get_shard_iterator,
+            "ResourceNotFoundException",
+            StreamArn=self.arn,
+            ShardId="shardId-00000000000000000000-deadbeef",
+            ShardIteratorType="TRIM_HORIZON",
+        )
+        self.assertClientError(streams.get_records, "ValidationException", ShardIterator="garbage")
+        good = streams.get_shard_iterator(StreamArn=self.arn, ShardId=shard_id, ShardIteratorType="LATEST")[
+            "ShardIterator"
+        ]
+        tampered = good[:-1] + ("0" if good[-1] != "0" else "1")
+        self.assertClientError(streams.get_records, "ValidationException", ShardIterator=tampered)
+        self.assertClientError(
+            streams.get_shard_iterator,
+            "ValidationException",
+            StreamArn=self.arn,
+            ShardId=shard_id,
+            ShardIteratorType="AT_SEQUENCE_NUMBER",
+        )
+        self.assertClientError(
+            streams.get_shard_iterator,
+            "ValidationException",
+            StreamArn=self.arn,
+            ShardId=shard_id,
+            ShardIteratorType="LATEST",
+            SequenceNumber="000000000000000000001",
+        )
+        self.assertClientError(
+            streams.get_records,
+            "ValidationException",
+            re.compile(r"Member must have value less than or equal to 1000"),
+            ShardIterator=good,
+            Limit=1001,
+        )
+        self.assertClientError(
+            streams.list_streams,
+            "ValidationException",
+            re.compile(r"Member must have value less than or equal to 100"),
+            Limit=101,
+        )
+        self.assertClientError(
+            client.update_table,
+            "ValidationException",
+            re.compile(r"already has an enabled stream"),
+            TableName=self.T,
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+        )
+
+    def test_f_disable_and_enable_again(self):
+        before = self.events(self.read_stream(self.arn))
+        count = sum(len(rs) for rs in before.values())
+        out = client.update_table(TableName=self.T, StreamSpecification={"StreamEnabled": False})
+        t = out["TableDescription"]
+        self.assertFalse(t.get("StreamSpecification", {}).get("StreamEnabled", False))
+        self.assertEqual(t["LatestStreamArn"], self.arn, "the disabled stream is still the latest")
+        wait_exists(self.T)
+        client.put_item(TableName=self.T, Item={"id": {"S": "after-disable"}})
+
+        deadline = time.time() + 30
+        while True:
+            d = streams.describe_stream(StreamArn=self.arn)["StreamDescription"]
+            if d["StreamStatus"] == "DISABLED":
+                break
+            self.assertEqual(d["StreamStatus"], "DISABLING")
+            self.assertLess(time.time(), deadline, "the stream is not DISABLED after 30 s")
+            time.sleep(0.2)
+        for s in d["Shards"]:
+            rng = s["SequenceNumberRange"]
+            self.assertIn("EndingSequenceNumber", rng, s["ShardId"])
+            self.assertGreaterEqual(int(rng["EndingSequenceNumber"]), int(rng["StartingSequenceNumber"]) - 1)
+        # Each closed shard read to its end: pages until one has no NextShardIterator; the records
+        # are those written before disabling.
+        total = 0
+        for s in d["Shards"]:
+            rng = s["SequenceNumberRange"]
+            it = streams.get_shard_iterator(StreamArn=self.arn, ShardId=s["ShardId"], ShardIteratorType="TRIM_HORIZON")[
+                "ShardIterator"
+            ]
+            records, pages = [], 0
+            while it:
+                page = streams.get_records(ShardIterator=it, Limit=2)
+                records += page["Records"]
+                it = page.get("NextShardIterator")
+                pages += 1
+                self.assertLess(pages, 50, f"closed shard {s['ShardId']} does not end")
+            for r in records:
+                self.assertLessEqual(int(r["dynamodb"]["SequenceNumber"]), int(rng["EndingSequenceNumber"]))
+            total += len(records)
+        self.assertEqual(total, count)
+        self.assertClientError(
+            client.update_table, "ValidationException", TableName=self.T, StreamSpecification={"StreamEnabled": False}
+        )
+        self.assertClientError(
+            client.update_table,
+            "ValidationException",
+            TableName=self.T,
+            StreamSpecification={"StreamEnabled": True},  # enabling needs a StreamViewType
+        )
+
+        time.sleep(0.01)  # labels have millisecond precision
+        out = client.update_table(
+            TableName=self.T, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+        )
+        t = out["TableDescription"]
+        self.assertEqual(t["StreamSpecification"], {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+        second = t["LatestStreamArn"]
+        self.assertNotEqual(second, self.arn)
+        self.assertEqual(second, f"{t['TableArn']}/stream/{t['LatestStreamLabel']}")
+        wait_exists(self.T)
+        d = client.describe_table(TableName=self.T)["Table"]
+        self.assertEqual((d["LatestStreamArn"], d["StreamSpecification"]["StreamViewType"]), (second, "KEYS_ONLY"))
+        listed = streams.list_streams(TableName=self.T)["Streams"]
+        self.assertEqual(sorted(s["StreamArn"] for s in listed), sorted([self.arn, second]))
+        self.assertEqual(streams.describe_stream(StreamArn=second)["StreamDescription"]["StreamStatus"], "ENABLED")
+        self.assertEqual(streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["StreamStatus"], "DISABLED")
+
+        client.update_item(
+            TableName=self.T,
+            Key={"id": {"S": "after-disable"}},
+            UpdateExpression="SET n = :n",
+            ExpressionAttributeValues={":n": {"N": "1"}},
+        )
+        records = [r for rs in self.read_stream(second).values() for r in rs]
+        self.assertEqual(len(records), 1)
+        (r,) = records
+        self.assertEqual(r["eventName"], "MODIFY")
+        self.assertEqual(r["dynamodb"]["Keys"], {"id": {"S": "after-disable"}})
+        self.assertEqual(r["dynamodb"]["StreamViewType"], "KEYS_ONLY")
+        self.assertNotIn("NewImage", r["dynamodb"])
+        self.assertNotIn("OldImage", r["dynamodb"])
+        # The old stream did not get it.
+        self.assertEqual(sum(len(rs) for rs in self.read_stream(self.arn).values()), count)
+
+    def test_g_ttl_deletion_is_a_service_deletion(self):
+        out = client.create_table(
+            TableName=self.T_TTL,
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "OLD_IMAGE"},
+        )
+        CREATED.append(self.T_TTL)
+        arn = out["TableDescription"]["LatestStreamArn"]
+        wait_exists(self.T_TTL)
+        client.update_time_to_live(
+            TableName=self.T_TTL, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"}
+        )
+        expired = {"id": {"S": "old"}, "expires": {"N": str(int(time.time()) - 5)}, "note": {"S": "bye"}}
+        client.put_item(TableName=self.T_TTL, Item=expired)
+        client.put_item(TableName=self.T_TTL, Item={"id": {"S": "gone-by-hand"}})
+        client.delete_item(TableName=self.T_TTL, Key={"id": {"S": "gone-by-hand"}})
+        deadline = time.time() + 20
+        while True:
+            by_id = self.events(self.read_stream(arn))
+            if [r["eventName"] for r in by_id.get("old", [])] == ["INSERT", "REMOVE"]:
+                break
+            self.assertLess(time.time(), deadline, f"no REMOVE of the expired item after 20 s: {by_id.get('old')}")
+            time.sleep(0.2)
+        insert, remove = by_id["old"]
+        self.assertNotIn("userIdentity", insert)
+        self.assertEqual(remove["userIdentity"], {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"})
+        self.assertEqual(remove["dynamodb"]["OldImage"], expired)
+        self.assertNotIn("NewImage", remove["dynamodb"])
+        self.assertNotIn("OldImage", insert["dynamodb"], "OLD_IMAGE: an INSERT has no image")
+        self.assertNotIn("NewImage", insert["dynamodb"])
+        by_hand = by_id["gone-by-hand"]
+        self.assertEqual([r["eventName"] for r in by_hand], ["INSERT", "REMOVE"])
+        self.assertNotIn("userIdentity", by_hand[1], "a user's delete")
+        self.assertNotIn("Item", client.get_item(TableName=self.T_TTL, Key={"id": {"S": "old"}}))
+
+    def test_h_delete_table_disables_its_stream(self):
+        arn = client.describe_table(TableName=self.T)["Table"]["LatestStreamArn"]
+        client.delete_table(TableName=self.T)
+        CREATED.remove(self.T)
+        client.get_waiter("table_not_exists").wait(TableName=self.T, WaiterConfig=WAIT)
+        deadline = time.time() + 30
+        while streams.describe_stream(StreamArn=arn)["StreamDescription"]["StreamStatus"] != "DISABLED":
+            self.assertLess(time.time(), deadline, "the deleted table's stream is not DISABLED after 30 s")
+            time.sleep(0.2)
+        # Its records stay readable (24 hours in DynamoDB).
+        self.assertEqual(sum(len(rs) for rs in self.read_stream(arn).values()), 1)
+
+
 def cleanup():
     for name in CREATED:
         try:

@@ -48,6 +48,16 @@ const {
   BatchGetCommand,
   NumberValue,
 } = require('@aws-sdk/lib-dynamodb');
+const {
+  DynamoDBStreamsClient,
+  ListStreamsCommand,
+  DescribeStreamCommand,
+  GetShardIteratorCommand,
+  GetRecordsCommand,
+  ResourceNotFoundException: StreamsResourceNotFoundException,
+} = require('@aws-sdk/client-dynamodb-streams');
+// A dependency of @aws-sdk/lib-dynamodb.
+const { unmarshall } = require('@aws-sdk/util-dynamodb');
 
 const endpoint = process.env.BASALT_ENDPOINT || 'http://127.0.0.1:8000';
 const region = process.env.AWS_REGION || 'us-east-1';
@@ -57,6 +67,7 @@ const credentials = {
 };
 const client = new DynamoDBClient({ endpoint, region, credentials, maxAttempts: 2 });
 const doc = DynamoDBDocumentClient.from(client);
+const streams = new DynamoDBStreamsClient({ endpoint, region, credentials, maxAttempts: 2 });
 const waiterConfig = { client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 };
 
 const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -889,6 +900,122 @@ test('Query on an unknown index and a consistent read of a global index: Validat
   );
 });
 
+const STREAM = `${prefix}-stream`; // pk (S) HASH, stream NEW_AND_OLD_IMAGES
+
+// Every record of every shard of the stream, from TRIM_HORIZON, pages of `limit`: {shardId: [records]}.
+async function readStream(arn, limit = 2) {
+  const out = {};
+  let start;
+  do {
+    const d = (await streams.send(new DescribeStreamCommand({ StreamArn: arn, Limit: 3, ExclusiveStartShardId: start }))).StreamDescription;
+    for (const shard of d.Shards) {
+      const records = [];
+      let it = (await streams.send(new GetShardIteratorCommand({ StreamArn: arn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+      for (let pages = 0; it; pages += 1) {
+        assert.ok(pages < 200, 'a shard that never ends');
+        const page = await streams.send(new GetRecordsCommand({ ShardIterator: it, Limit: limit }));
+        records.push(...page.Records);
+        it = page.Records.length ? page.NextShardIterator : undefined; // an empty page ends an open shard
+      }
+      out[shard.ShardId] = records;
+    }
+    start = d.LastEvaluatedShardId;
+  } while (start);
+  return out;
+}
+
+test('CreateTableCommand with a StreamSpecification; DynamoDBStreamsClient ListStreams / DescribeStream / GetShardIterator / GetRecords', async () => {
+  const created = await createTable(STREAM, { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } });
+  const t = created.TableDescription;
+  assert.deepEqual(t.StreamSpecification, { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+  assert.match(t.LatestStreamLabel, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/);
+  const arn = t.LatestStreamArn;
+  assert.equal(arn, `${t.TableArn}/stream/${t.LatestStreamLabel}`);
+  await waitUntilTableExists(waiterConfig, { TableName: STREAM });
+  const described = (await client.send(new DescribeTableCommand({ TableName: STREAM }))).Table;
+  assert.equal(described.LatestStreamArn, arn);
+
+  const listed = await streams.send(new ListStreamsCommand({ TableName: STREAM }));
+  assert.equal(listed.$metadata.httpStatusCode, 200);
+  assert.deepEqual(listed.Streams, [{ StreamArn: arn, TableName: STREAM, StreamLabel: t.LatestStreamLabel }]);
+  assert.equal(listed.LastEvaluatedStreamArn, undefined);
+  const d = (await streams.send(new DescribeStreamCommand({ StreamArn: arn }))).StreamDescription;
+  assert.equal(d.StreamArn, arn);
+  assert.equal(d.StreamStatus, 'ENABLED');
+  assert.equal(d.StreamViewType, 'NEW_AND_OLD_IMAGES');
+  assert.equal(d.TableName, STREAM);
+  assert.deepEqual(d.KeySchema, [{ AttributeName: 'pk', KeyType: 'HASH' }]);
+  assert.ok(d.CreationRequestDateTime instanceof Date, 'CreationRequestDateTime is a Date');
+  assert.ok(d.Shards.length >= 1);
+  for (const shard of d.Shards) {
+    assert.match(shard.ShardId, /^shardId-/);
+    assert.match(shard.SequenceNumberRange.StartingSequenceNumber, /^\d{21,40}$/);
+    assert.equal(shard.SequenceNumberRange.EndingSequenceNumber, undefined, 'an open shard');
+  }
+
+  await doc.send(new PutCommand({ TableName: STREAM, Item: { pk: 'p1', n: 1, tags: new Set(['a']) } }));
+  await doc.send(new PutCommand({ TableName: STREAM, Item: { pk: 'p2', nested: { list: [1, 'two', null, true] } } }));
+  await doc.send(new UpdateCommand({ TableName: STREAM, Key: { pk: 'p1' }, UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': 1 } }));
+  await doc.send(new UpdateCommand({ TableName: STREAM, Key: { pk: 'p1' }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': 2 } })); // changes nothing
+  await doc.send(new DeleteCommand({ TableName: STREAM, Key: { pk: 'p2' } }));
+  await doc.send(new DeleteCommand({ TableName: STREAM, Key: { pk: 'nobody' } })); // deletes nothing
+  await doc.send(new BatchWriteCommand({ RequestItems: { [STREAM]: [{ PutRequest: { Item: { pk: 'p3', bin: new Uint8Array([1, 2]) } } }] } }));
+
+  const byShard = await readStream(arn);
+  const byItem = {};
+  for (const records of Object.values(byShard)) {
+    const numbers = records.map((r) => BigInt(r.dynamodb.SequenceNumber));
+    for (let i = 1; i < numbers.length; i += 1) assert.ok(numbers[i - 1] < numbers[i], 'SequenceNumber increases within a shard');
+    for (const r of records) {
+      assert.equal(r.eventSource, 'aws:dynamodb');
+      assert.equal(r.eventVersion, '1.1');
+      assert.equal(r.awsRegion, region);
+      assert.equal(r.dynamodb.StreamViewType, 'NEW_AND_OLD_IMAGES');
+      assert.ok(r.dynamodb.ApproximateCreationDateTime instanceof Date, 'ApproximateCreationDateTime is a Date');
+      assert.ok(r.dynamodb.SizeBytes > 0);
+      assert.equal(r.userIdentity, undefined);
+      const key = unmarshall(r.dynamodb.Keys);
+      (byItem[key.pk] ||= []).push([
+        r.eventName,
+        r.dynamodb.OldImage && unmarshall(r.dynamodb.OldImage),
+        r.dynamodb.NewImage && unmarshall(r.dynamodb.NewImage),
+      ]);
+    }
+  }
+  assert.deepEqual(byItem, {
+    p1: [
+      ['INSERT', undefined, { pk: 'p1', n: 1, tags: new Set(['a']) }],
+      ['MODIFY', { pk: 'p1', n: 1, tags: new Set(['a']) }, { pk: 'p1', n: 2, tags: new Set(['a']) }],
+    ],
+    p2: [
+      ['INSERT', undefined, { pk: 'p2', nested: { list: [1, 'two', null, true] } }],
+      ['REMOVE', { pk: 'p2', nested: { list: [1, 'two', null, true] } }, undefined],
+    ],
+    p3: [['INSERT', undefined, { pk: 'p3', bin: new Uint8Array([1, 2]) }]],
+  });
+
+  // AFTER_SEQUENCE_NUMBER / AT_SEQUENCE_NUMBER / LATEST on p1's shard.
+  const [shardId, records] = Object.entries(byShard).find(([, rs]) => rs.some((r) => r.dynamodb.Keys.pk.S === 'p1'));
+  const last = records[records.length - 1].dynamodb.SequenceNumber;
+  const iterator = async (ShardIteratorType, SequenceNumber) =>
+    (await streams.send(new GetShardIteratorCommand({ StreamArn: arn, ShardId: shardId, ShardIteratorType, SequenceNumber }))).ShardIterator;
+  const at = await streams.send(new GetRecordsCommand({ ShardIterator: await iterator('AT_SEQUENCE_NUMBER', last) }));
+  assert.deepEqual(at.Records.map((r) => r.dynamodb.SequenceNumber), [last]);
+  const after = await streams.send(new GetRecordsCommand({ ShardIterator: await iterator('AFTER_SEQUENCE_NUMBER', last) }));
+  assert.deepEqual(after.Records, []);
+  assert.ok(after.NextShardIterator, 'an open shard always continues');
+  await doc.send(new PutCommand({ TableName: STREAM, Item: { pk: 'p1', n: 3 } }));
+  const next = await streams.send(new GetRecordsCommand({ ShardIterator: after.NextShardIterator }));
+  assert.deepEqual(next.Records.map((r) => [r.eventName, unmarshall(r.dynamodb.NewImage)]), [['MODIFY', { pk: 'p1', n: 3 }]]);
+  const latest = await streams.send(new GetRecordsCommand({ ShardIterator: await iterator('LATEST') }));
+  assert.deepEqual(latest.Records, []);
+
+  const unknown = `${arn.slice(0, -3)}999`;
+  const err = await expectError(streams.send(new DescribeStreamCommand({ StreamArn: unknown })), 'ResourceNotFoundException');
+  assert.ok(err instanceof StreamsResourceNotFoundException, 'an instance of the streams SDK class');
+  await expectError(streams.send(new GetRecordsCommand({ ShardIterator: 'garbage' })), 'ValidationException');
+});
+
 test('DeleteTable returns DELETING; waitUntilTableNotExists; then ResourceNotFoundException', async () => {
   const name = `${prefix}-list-4`;
   const out = await client.send(new DeleteTableCommand({ TableName: name }));
@@ -931,5 +1058,6 @@ for (const name of created) {
 }
 clearTimeout(timer);
 client.destroy();
+streams.destroy();
 console.log(`js_v3: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::ConsumedCapacity;
+use crate::api::{ConsumedCapacity, ItemCollectionMetrics};
 use crate::model::Item;
 
 /// One table's part of a BatchGetItem: the keys to read and how.
@@ -107,6 +107,10 @@ pub struct BatchWriteItemOutput {
     /// Capacity consumed per table, when asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consumed_capacity: Option<Vec<ConsumedCapacity>>,
+    /// Per table with local secondary indexes, the collections written, with
+    /// `ReturnItemCollectionMetrics: SIZE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_collection_metrics: Option<BTreeMap<String, Vec<ItemCollectionMetrics>>>,
 }
 
 /// A transaction's check of an item it does not write.
@@ -240,6 +244,10 @@ pub struct TransactWriteItemsOutput {
     /// Capacity consumed per table, when asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consumed_capacity: Option<Vec<ConsumedCapacity>>,
+    /// Per table with local secondary indexes, the collections written, with
+    /// `ReturnItemCollectionMetrics: SIZE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_collection_metrics: Option<BTreeMap<String, Vec<ItemCollectionMetrics>>>,
 }
 
 /// A transaction's read of one item.

@@ -60,6 +60,10 @@ pub enum DbError {
     /// running.
     #[error("{0}")]
     TransactionInProgress(String),
+    /// `ItemCollectionSizeLimitExceededException`: a write would grow a partition of a table
+    /// with local secondary indexes (its items and their index entries) past 10 GB.
+    #[error("{0}")]
+    ItemCollectionSizeLimitExceeded(String),
     /// `ExpiredIteratorException`: a stream's shard iterator older than 15 minutes.
     #[error("{0}")]
     ExpiredIterator(String),
@@ -91,6 +95,9 @@ impl DbError {
             DbError::TransactionCanceled { .. } => "TransactionCanceledException",
             DbError::IdempotentParameterMismatch(_) => "IdempotentParameterMismatchException",
             DbError::TransactionInProgress(_) => "TransactionInProgressException",
+            DbError::ItemCollectionSizeLimitExceeded(_) => {
+                "ItemCollectionSizeLimitExceededException"
+            }
             DbError::ExpiredIterator(_) => "ExpiredIteratorException",
             DbError::TrimmedDataAccess(_) => "TrimmedDataAccessException",
             DbError::Internal(_) => "InternalServerError",

@@ -231,3 +231,14 @@ impl GlobalSecondaryIndex {
         self
     }
 }
+
+/// The size of the item collection a write touched (tables with local secondary indexes).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ItemCollectionMetrics {
+    /// The partition key of the collection.
+    pub item_collection_key: crate::model::Item,
+    /// A lower and an upper bound of its size, in gigabytes.
+    #[serde(rename = "SizeEstimateRangeGB")]
+    pub size_estimate_range_gb: Vec<f64>,
+}

@@ -9,7 +9,8 @@ use crate::model::{AttributeValue, Item};
 
 use super::{
     GlobalSecondaryIndex, GlobalSecondaryIndexDescription, GlobalSecondaryIndexUpdate,
-    LocalSecondaryIndex, LocalSecondaryIndexDescription, StreamSpecification,
+    ItemCollectionMetrics, LocalSecondaryIndex, LocalSecondaryIndexDescription,
+    StreamSpecification,
 };
 
 /// One element of a key schema: an attribute and its role (`HASH` or `RANGE`).
@@ -534,6 +535,10 @@ pub struct WriteItemOutput {
     /// Capacity consumed, when asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consumed_capacity: Option<ConsumedCapacity>,
+    /// The size of the item's collection, with `ReturnItemCollectionMetrics: SIZE` on a table
+    /// with local secondary indexes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_collection_metrics: Option<ItemCollectionMetrics>,
 }
 
 /// `PutItem`'s response.

@@ -18,10 +18,13 @@ use crate::api::{
 };
 use crate::core::Batch;
 use crate::db::check::Constraints;
+use crate::db::collection::{self, Sizes};
 use crate::db::index::{self, IndexDeltas};
-use crate::db::items::{check_values, read_units, write_units, UnitsByTable, RETURN_CAPACITY};
+use crate::db::items::{
+    check_values, read_units, sized, write_units, UnitsByTable, RETURN_CAPACITY,
+};
 use crate::db::row::{decode_row, encode_row, row_size};
-use crate::db::transact::hold_alive;
+use crate::db::transact::{hold_alive, Held};
 use crate::db::{catalog, Db, Table};
 use crate::expr;
 use crate::model::{check_item_size, Item};
@@ -41,6 +44,8 @@ struct Write<'a> {
     key: Vec<u8>,
     /// The row and size of a put; `None` for a delete.
     put: Option<(Vec<u8>, usize)>,
+    /// The item put, or the key deleted.
+    item: &'a Item,
 }
 
 impl Db {
@@ -60,42 +65,31 @@ impl Db {
         let tables: Vec<&Table> = writes.iter().map(|w| w.table.as_ref()).collect();
         let held = hold_alive(&tables)?;
         let shards = self.inner.core.shard_count();
-        let keys: Vec<&[u8]> = writes.iter().map(|w| w.key.as_slice()).collect();
-        let (_, (old_sizes, deltas)) = self.inner.core.write_with(&keys, |rows| {
+        let counters =
+            collection::counters(writes.iter().map(|w| (w.table.as_ref(), w.key.as_slice())))?;
+        let mut reads: Vec<&[u8]> = writes.iter().map(|w| w.key.as_slice()).collect();
+        reads.extend(counters.iter().flatten().map(Vec::as_slice));
+        let limit = self.inner.options.item_collection_bytes_max;
+        let (_, (old_sizes, deltas, sizes)) = self.inner.core.write_with(&reads, |values| {
+            let (rows, counted) = values.split_at(writes.len());
+            let mut sizes = Sizes::new(limit);
+            for (key, value) in counters.iter().flatten().zip(counted) {
+                sizes.read(key, value.as_deref())?;
+            }
             let mut batch = Batch::new();
             let mut deltas = IndexDeltas::default();
             let mut old_sizes = Vec::with_capacity(writes.len());
-            for (write, row) in writes.iter().zip(rows) {
-                let old = row.as_deref().map(row_size).transpose()?;
-                let indexes = held.indexes(write.table.record.space);
-                let new = write.put.as_ref().map(|(new, _)| new.as_slice());
-                if new.is_some() || old.is_some() {
-                    let old = row.as_deref();
-                    index::maintain(
-                        indexes,
-                        shards,
-                        &write.key,
-                        old,
-                        new,
-                        &mut batch,
-                        &mut deltas,
-                    )?;
-                    if let Some(stream) = held.stream(write.table.record.space) {
-                        stream.record(&write.key, old, new, false, &mut batch);
-                    }
+            for ((write, row), counter) in writes.iter().zip(rows).zip(&counters) {
+                let old = row.as_deref();
+                let local = apply_write(&held, shards, write, old, &mut batch, &mut deltas)?;
+                if let Some(counter) = counter {
+                    let new = write.put.as_ref().map(|(new, _)| new.as_slice());
+                    sizes.add(counter, sized(new)? - sized(old)? + local)?;
                 }
-                match &write.put {
-                    Some((row, _)) => {
-                        batch.put(&write.key, row);
-                    }
-                    None if old.is_some() => {
-                        batch.delete(&write.key);
-                    }
-                    None => {}
-                }
-                old_sizes.push(old);
+                old_sizes.push(old.map(row_size).transpose()?);
             }
-            Ok::<_, DbError>((batch, (old_sizes, deltas)))
+            sizes.write(&mut batch);
+            Ok::<_, DbError>((batch, (old_sizes, deltas, sizes)))
         })?;
         deltas.apply();
         held.written();
@@ -106,9 +100,12 @@ impl Db {
             units.add(write.table_named, 0.0, write_units(new.unwrap_or(0).max(old.unwrap_or(0))));
         }
         let mode = input.return_consumed_capacity.as_deref();
+        let items = writes.iter().map(|w| (w.table_named, &w.table.schema, w.item));
+        let metrics = input.return_item_collection_metrics.as_deref();
         Ok(BatchWriteItemOutput {
             unprocessed_items: BTreeMap::new(),
             consumed_capacity: units.report(mode),
+            item_collection_metrics: collection::report(metrics, items, &counters, &sizes),
         })
     }
 
@@ -151,7 +148,7 @@ impl Db {
                 return Err(DbError::validation(DUPLICATES));
             }
             let put = size.map(|size| (encode_row(item, size), size));
-            writes.push(Write { table, table_named: named, key, put });
+            writes.push(Write { table, table_named: named, key, put, item });
         }
         Ok(writes)
     }
@@ -342,4 +339,35 @@ fn check_get_members(input: &BatchGetItemInput) -> Result<(), DbError> {
         return Err(DbError::validation("Too many items requested for the BatchGetItem call"));
     }
     Ok(())
+}
+
+/// Adds one write of a batch to `batch`, replacing the row `old`: its index entries, its stream
+/// record, the put or delete itself. Returns how many bytes its local index entries grew by.
+fn apply_write(
+    held: &Held<'_>,
+    shards: u16,
+    write: &Write<'_>,
+    old: Option<&[u8]>,
+    batch: &mut Batch,
+    deltas: &mut IndexDeltas,
+) -> Result<i64, DbError> {
+    let new = write.put.as_ref().map(|(new, _)| new.as_slice());
+    let space = write.table.record.space;
+    let mut local = 0;
+    if new.is_some() || old.is_some() {
+        local = index::maintain(held.indexes(space), shards, &write.key, old, new, batch, deltas)?;
+        if let Some(stream) = held.stream(space) {
+            stream.record(&write.key, old, new, false, batch);
+        }
+    }
+    match new {
+        Some(row) => {
+            batch.put(&write.key, row);
+        }
+        None if old.is_some() => {
+            batch.delete(&write.key);
+        }
+        None => {}
+    }
+    Ok(local)
 }

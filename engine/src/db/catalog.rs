@@ -71,6 +71,9 @@ pub(crate) struct TableRecord {
     /// own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) latest_stream: Option<u32>,
+    /// The space of the item collection sizes, for a table with local secondary indexes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) collections: Option<u32>,
 }
 
 /// A secondary index's definition and state.

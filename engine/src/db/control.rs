@@ -102,6 +102,9 @@ impl Db {
         for index in &table.record.indexes {
             batch.put(catalog::purge_key(index.space), format!("{name}/index/{}", index.name));
         }
+        if let Some(space) = table.record.collections {
+            batch.put(catalog::purge_key(space), format!("{name}/collections"));
+        }
         // The stream is disabled, not deleted: it stays readable for its retention.
         let changed =
             self.inner.change_stream(&mut alive.stream, StreamChange::Disable, &mut batch)?;
@@ -512,13 +515,18 @@ fn new_record(inner: &Inner, input: CreateTableInput, space: u32) -> (TableRecor
     let now = now_seconds();
     let options = &inner.options;
     let indexes = index_defs::new_records(&input, space + 1);
+    let has_local = indexes.iter().any(|i| i.local);
     let name = input.table_name.expect("checked");
     let arn = format!("arn:aws:dynamodb:{}:{}:table/{name}", options.region, options.account_id);
     let billing_mode = input.billing_mode.unwrap_or_else(|| "PROVISIONED".into());
     let on_demand = billing_mode == "PAY_PER_REQUEST";
     let throughput = input.provisioned_throughput;
     let key_schema = input.key_schema.expect("checked");
-    let next_space = space + 1 + indexes.len() as u32;
+    let mut next_space = space + 1 + indexes.len() as u32;
+    let collections = has_local.then(|| {
+        next_space += 1;
+        next_space - 1
+    });
     let record = TableRecord {
         format: TableRecord::new_format(),
         table_id: table_id(&name, space, now),
@@ -542,6 +550,7 @@ fn new_record(inner: &Inner, input: CreateTableInput, space: u32) -> (TableRecor
         ttl: None,
         indexes,
         latest_stream: None,
+        collections,
     };
     (record, next_space)
 }

@@ -327,7 +327,8 @@ pub(crate) fn check_item(indexes: &[Arc<Index>], item: &Item) -> Result<(), DbEr
 /// Adds to `batch` what the replacement of the row `old` by `new` (either absent: created or
 /// deleted) under `storage_key` does to `indexes`: the entries that change are deleted and
 /// put, with their statistics in `deltas`. Runs under the item's shard's writer lock, which
-/// also guards every entry of the item.
+/// also guards every entry of the item. Returns how many bytes the local indexes' entries of
+/// the item grew by (negative: shrank), for the item collection's size.
 pub(crate) fn maintain(
     indexes: &[Arc<Index>],
     shards: u16,
@@ -336,10 +337,11 @@ pub(crate) fn maintain(
     new: Option<&[u8]>,
     batch: &mut Batch,
     deltas: &mut IndexDeltas,
-) -> Result<(), DbError> {
+) -> Result<i64, DbError> {
     if indexes.is_empty() || (old.is_none() && new.is_none()) {
-        return Ok(());
+        return Ok(0);
     }
+    let mut local_bytes = 0i64;
     let old = old.map(decode_row).transpose()?;
     let new = new.map(decode_row).transpose()?;
     for index in indexes {
@@ -369,9 +371,12 @@ pub(crate) fn maintain(
             }
         }
         let sizes = (before.map(|e| e.size), after.map(|e| e.size));
+        if index.is_local() {
+            local_bytes += sizes.1.unwrap_or(0) as i64 - sizes.0.unwrap_or(0) as i64;
+        }
         deltas.0.push((index.stats.clone(), sizes.0, sizes.1));
     }
-    Ok(())
+    Ok(local_bytes)
 }
 
 /// The part of an index's entry keys (after the route) a Query reads: equality on every

@@ -10,6 +10,7 @@ use crate::api::{
 };
 use crate::core::{Batch, Bytes};
 use crate::db::check::Constraints;
+use crate::db::collection::{self, Sizes};
 use crate::db::exprs::{check_maps, ExprCache, NO_NAMES, NO_VALUES};
 use crate::db::guard::{return_old_on_failure, Guard};
 use crate::db::index::{self, IndexDeltas};
@@ -154,18 +155,23 @@ impl<'a> WriteParams<'a> {
         }
     }
 
-    /// The response: the old item when asked for, and the capacity of `units` write units.
+    /// The response: the old item when asked for, the capacity of `units` write units, and the
+    /// metrics of the item collection of `key` (of `table`) when it has one of `collection`
+    /// bytes and they are asked for.
     fn output(
         &self,
         return_old: bool,
         old: Option<&[u8]>,
         units: f64,
+        collection: Option<(&Schema, &Item, u64)>,
     ) -> Result<WriteItemOutput, DbError> {
         let table = self.table_name.map_or("", String::as_str);
         let mode = self.return_consumed_capacity.map(String::as_str);
+        let metrics = collection_metrics(self.return_item_collection_metrics, collection);
         Ok(WriteItemOutput {
             attributes: if return_old { old.map(decode_row).transpose()? } else { None },
             consumed_capacity: consumed(table, mode, units),
+            item_collection_metrics: metrics,
         })
     }
 }
@@ -191,7 +197,7 @@ impl Db {
         let size = check_item_size(item).map_err(|e| DbError::validation(e.to_string()))?;
         let table = self.inner.table(name)?;
         let row = encode_row(item, size);
-        let old = self.write_row(
+        let (old, collection) = self.write_row(
             &table,
             |schema, indexes| {
                 // The table's key first: DynamoDB reports its errors before the indexes'.
@@ -206,7 +212,9 @@ impl Db {
         )?;
         let old_size = old.as_deref().map(row_size).transpose()?;
         table.stats.replace(old_size, Some(size));
-        params.output(return_old, old.as_deref(), write_units(size.max(old_size.unwrap_or(0))))
+        let units = write_units(size.max(old_size.unwrap_or(0)));
+        let collection = collection.map(|size| (&table.schema, item, size));
+        params.output(return_old, old.as_deref(), units, collection)
     }
 
     /// GetItem: the item with the given key, if any. Every read is strongly consistent;
@@ -333,7 +341,7 @@ impl Db {
             unreachable!("required members were checked")
         };
         let table = self.inner.table(name)?;
-        let old = self.write_row(
+        let (old, collection) = self.write_row(
             &table,
             |schema, _| schema.key_of_key(key),
             |old| {
@@ -343,7 +351,8 @@ impl Db {
         )?;
         let old_size = old.as_deref().map(row_size).transpose()?;
         table.stats.replace(old_size, None);
-        params.output(return_old, old.as_deref(), write_units(old_size.unwrap_or(0)))
+        let collection = collection.map(|size| (&table.schema, key, size));
+        params.output(return_old, old.as_deref(), write_units(old_size.unwrap_or(0)), collection)
     }
 
     /// Writes the row `decide` returns for the item as it is (or deletes it, for `None`)
@@ -357,7 +366,7 @@ impl Db {
         table: &Table,
         key_of: impl FnOnce(&Schema, &[Arc<index::Index>]) -> Result<Vec<u8>, DbError>,
         decide: impl FnOnce(Option<&[u8]>) -> Result<Option<Vec<u8>>, DbError>,
-    ) -> Result<Option<Bytes>, DbError> {
+    ) -> Result<(Option<Bytes>, Option<u64>), DbError> {
         let live = table.alive.read().unwrap_or_else(PoisonError::into_inner);
         if !live.open {
             return Err(DbError::table_not_found());
@@ -365,12 +374,19 @@ impl Db {
         let key =
             catalog::item_storage_key(table.record.space, &key_of(&table.schema, &live.indexes)?);
         let shards = self.inner.core.shard_count();
-        let (_, (old, deltas)) = self.inner.core.write_with(&[&key], |values| {
+        let counter = table
+            .record
+            .collections
+            .map(|space| collection::counter_key(space, &table.schema, &key))
+            .transpose()?;
+        let reads: Vec<&[u8]> = std::iter::once(key.as_slice()).chain(counter.as_deref()).collect();
+        let limit = self.inner.options.item_collection_bytes_max;
+        let (_, (old, deltas, size)) = self.inner.core.write_with(&reads, |values| {
             let old = values.first().cloned().flatten();
             let row = decide(old.as_deref())?;
             let mut batch = Batch::new();
             let mut deltas = IndexDeltas::default();
-            index::maintain(
+            let local = index::maintain(
                 &live.indexes,
                 shards,
                 &key,
@@ -379,6 +395,14 @@ impl Db {
                 &mut batch,
                 &mut deltas,
             )?;
+            let mut size = None;
+            if let Some(counter) = &counter {
+                let mut sizes = Sizes::new(limit);
+                sizes.read(counter, values.get(1).and_then(Option::as_deref))?;
+                let rows = sized(row.as_deref())? - sized(old.as_deref())?;
+                size = Some(sizes.add(counter, rows + local)?);
+                sizes.write(&mut batch);
+            }
             if let Some(stream) = &live.stream {
                 stream.record(&key, old.as_deref(), row.as_deref(), false, &mut batch);
             }
@@ -391,13 +415,13 @@ impl Db {
                 }
                 None => {}
             }
-            Ok::<_, DbError>((batch, (old, deltas)))
+            Ok::<_, DbError>((batch, (old, deltas, size)))
         })?;
         deltas.apply();
         if let Some(stream) = &live.stream {
             stream.written();
         }
-        Ok(old)
+        Ok((old, size))
     }
 }
 
@@ -439,6 +463,21 @@ pub(crate) fn check_attribute_names(item: &Item) -> Result<(), DbError> {
         ));
     }
     Ok(())
+}
+
+/// The DynamoDB size recorded in a row (0 for none), for collection sizes.
+pub(crate) fn sized(row: Option<&[u8]>) -> Result<i64, DbError> {
+    Ok(row.map(row_size).transpose()?.unwrap_or(0) as i64)
+}
+
+/// `ItemCollectionMetrics` when `ReturnItemCollectionMetrics` is `SIZE` and the write touched a
+/// collection: `(schema, key or item, size)`.
+pub(crate) fn collection_metrics(
+    asked: Option<&String>,
+    collection: Option<(&Schema, &Item, u64)>,
+) -> Option<crate::api::ItemCollectionMetrics> {
+    let (schema, key, size) = collection?;
+    (asked.map(String::as_str) == Some("SIZE")).then(|| collection::metrics(schema, key, size))
 }
 
 /// Write capacity units for an item of `size` bytes: one per started KB, at least one.

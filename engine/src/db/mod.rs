@@ -11,6 +11,7 @@ mod backfill;
 mod batch;
 pub(crate) mod catalog;
 mod check;
+mod collection;
 mod control;
 mod exprs;
 #[doc(hidden)]
@@ -43,6 +44,7 @@ use crate::core::{Core, Options, Routing};
 use catalog::{CleanStats, TableRecord};
 use schema::Schema;
 
+pub use collection::ITEM_COLLECTION_BYTES_MAX;
 pub use schema::{PARTITION_KEY_BYTES_MAX, SORT_KEY_BYTES_MAX};
 pub use stream::StreamOptions;
 pub use streams_api::StreamWaiter;
@@ -63,6 +65,9 @@ pub struct DbOptions {
     pub ttl: TtlOptions,
     /// Stream retention and iterator lifetime.
     pub streams: StreamOptions,
+    /// The most bytes an item collection (a partition of a table with local secondary
+    /// indexes: its items and their index entries) may hold; DynamoDB's 10 GB by default.
+    pub item_collection_bytes_max: u64,
 }
 
 impl Default for DbOptions {
@@ -74,6 +79,7 @@ impl Default for DbOptions {
             endpoint_address: "localhost:8000".into(),
             ttl: TtlOptions::default(),
             streams: StreamOptions::default(),
+            item_collection_bytes_max: collection::ITEM_COLLECTION_BYTES_MAX,
         }
     }
 }

@@ -37,7 +37,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{AttributeDefinition, DbError, KeySchemaElement};
 use crate::core::{Batch, Routing, ShardId, Snapshot};
-use crate::db::row::row_size;
+use crate::db::row::{decode_row, row_size};
+use crate::model::AttributeValue;
 
 /// Record value format version.
 const VERSION: u8 = 1;
@@ -243,7 +244,7 @@ impl Stream {
     ) -> bool {
         let event = match (old, new) {
             (None, Some(_)) => Event::Insert,
-            (Some(old), Some(new)) if old != new => Event::Modify,
+            (Some(old), Some(new)) if !same_item(old, new) => Event::Modify,
             (Some(_), None) => Event::Remove,
             _ => return false,
         };
@@ -309,6 +310,39 @@ impl Stream {
     /// The current value `wait` compares against.
     pub(crate) fn written_count(&self) -> u64 {
         *self.written.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Whether two stored rows hold the same item. Rows are compared as bytes first; rows of equal
+/// length that differ may still hold one item with its sets' members in another order, which
+/// DynamoDB does not count as a change (a set has no order), so those are compared decoded,
+/// sets as sets. A row that does not decode counts as different.
+fn same_item(old: &[u8], new: &[u8]) -> bool {
+    if old == new {
+        return true;
+    }
+    if old.len() != new.len() {
+        return false;
+    }
+    match (decode_row(old), decode_row(new)) {
+        (Ok(mut a), Ok(mut b)) => {
+            a.values_mut().for_each(sort_sets);
+            b.values_mut().for_each(sort_sets);
+            a == b
+        }
+        _ => false,
+    }
+}
+
+/// Puts the members of every set in `value` (at any depth) in one order.
+fn sort_sets(value: &mut AttributeValue) {
+    match value {
+        AttributeValue::Ss(members) => members.sort(),
+        AttributeValue::Bs(members) => members.sort(),
+        AttributeValue::Ns(members) => members.sort(),
+        AttributeValue::L(list) => list.iter_mut().for_each(sort_sets),
+        AttributeValue::M(map) => map.values_mut().for_each(sort_sets),
+        _ => {}
     }
 }
 

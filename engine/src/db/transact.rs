@@ -22,11 +22,14 @@ use crate::api::{
     TransactWriteItemsOutput, UpdateItemInput,
 };
 use crate::core::Batch;
+use crate::core::Bytes;
 use crate::db::check::Constraints;
+use crate::db::collection::{self, Sizes};
 use crate::db::guard::{Guard, CONDITION_FAILED};
 use crate::db::index::{self, Index, IndexDeltas};
 use crate::db::items::{
-    check_values, read_units, write_params, write_units, UnitsByTable, WriteParams, RETURN_CAPACITY,
+    check_values, read_units, sized, write_params, write_units, UnitsByTable, WriteParams,
+    RETURN_CAPACITY,
 };
 use crate::db::row::{decode_row, encode_row, row_size};
 use crate::db::stream::Stream;
@@ -86,6 +89,8 @@ struct Action<'a> {
     table_named: &'a str,
     guard: Guard<'a>,
     effect: Effect<'a>,
+    /// The item put, or the key of the item otherwise.
+    item: &'a Item,
 }
 
 enum Effect<'a> {
@@ -165,6 +170,7 @@ impl Db {
         let token = input.client_request_token.clone();
         let fingerprint = token.as_ref().map(|_| fingerprint(&input));
         let mode = input.return_consumed_capacity.clone();
+        let metrics = input.return_item_collection_metrics.clone();
         let requests: Vec<Request> =
             input.transact_items.into_iter().flatten().map(Request::from).collect();
         let actions = self.prepare_actions(&requests)?;
@@ -176,11 +182,11 @@ impl Db {
             // Forgets the token if the commit unwinds, so that retries are not refused as
             // "in progress" forever.
             let mut running = Running { tokens: &self.inner.tokens, token, succeeded: false };
-            let result = self.commit(&actions, mode.as_deref());
+            let result = self.commit(&actions, mode.as_deref(), metrics.as_deref());
             running.succeeded = result.is_ok();
             return result;
         }
-        self.commit(&actions, mode.as_deref())
+        self.commit(&actions, mode.as_deref(), metrics.as_deref())
     }
 
     /// Checks every action and turns it into an [`Action`]: values, expressions and
@@ -273,7 +279,7 @@ impl Db {
             table.check_indexed(required)?;
         }
         let key = catalog::item_storage_key(table.record.space, &item_key);
-        Ok(Action { table, key, table_named, guard, effect })
+        Ok(Action { table, key, table_named, guard, effect, item: required })
     }
 
     /// Runs the checked actions as one atomic write.
@@ -281,12 +287,18 @@ impl Db {
         &self,
         actions: &[Action<'_>],
         mode: Option<&str>,
+        metrics: Option<&str>,
     ) -> Result<TransactWriteItemsOutput, DbError> {
         let tables: Vec<&Table> = actions.iter().map(|a| a.table.as_ref()).collect();
         let held = hold_alive(&tables)?;
         let shards = self.inner.core.shard_count();
-        let keys: Vec<&[u8]> = actions.iter().map(|a| a.key.as_slice()).collect();
-        let (_, (applied, deltas)) = self.inner.core.write_with(&keys, |rows| {
+        let counters =
+            collection::counters(actions.iter().map(|a| (a.table.as_ref(), a.key.as_slice())))?;
+        let mut reads: Vec<&[u8]> = actions.iter().map(|a| a.key.as_slice()).collect();
+        reads.extend(counters.iter().flatten().map(Vec::as_slice));
+        let limit = self.inner.options.item_collection_bytes_max;
+        let (_, (applied, deltas, sizes)) = self.inner.core.write_with(&reads, |values| {
+            let (rows, counted) = values.split_at(actions.len());
             let mut changes = Vec::with_capacity(actions.len());
             let mut reasons = Vec::with_capacity(actions.len());
             for (action, row) in actions.iter().zip(rows) {
@@ -301,37 +313,13 @@ impl Db {
             if reasons.iter().any(|r| r.code.as_deref() != Some("None")) {
                 return Err(canceled(reasons));
             }
-            let mut batch = Batch::new();
-            let mut deltas = IndexDeltas::default();
-            let mut applied = Vec::with_capacity(actions.len());
-            for ((action, change), row) in actions.iter().zip(changes).zip(rows) {
-                let old = row.as_deref().map(row_size).transpose()?;
-                let indexes = held.indexes(action.table.record.space);
-                let stream = held.stream(action.table.record.space);
-                let mut maintain = |new: Option<&[u8]>| {
-                    let old = row.as_deref();
-                    if let Some(stream) = stream {
-                        stream.record(&action.key, old, new, false, &mut batch);
-                    }
-                    index::maintain(indexes, shards, &action.key, old, new, &mut batch, &mut deltas)
-                };
-                let new = match change {
-                    Change::Keep => old,
-                    Change::Put(new_row, size) => {
-                        maintain(Some(&new_row))?;
-                        batch.put(&action.key, new_row);
-                        Some(size)
-                    }
-                    Change::Delete if old.is_some() => {
-                        maintain(None)?;
-                        batch.delete(&action.key);
-                        None
-                    }
-                    Change::Delete => None,
-                };
-                applied.push(Applied { old, new });
+            let mut sizes = Sizes::new(limit);
+            for (key, value) in counters.iter().flatten().zip(counted) {
+                sizes.read(key, value.as_deref())?;
             }
-            Ok::<_, DbError>((batch, (applied, deltas)))
+            let writing = Writing { held: &held, shards, counters: &counters };
+            let (batch, applied, deltas) = writing.build(actions, changes, rows, &mut sizes)?;
+            Ok::<_, DbError>((batch, (applied, deltas, sizes)))
         })?;
         deltas.apply();
         held.written();
@@ -345,7 +333,11 @@ impl Db {
                 _ => capacity.add(action.table_named, 0.0, 2.0 * write_units(old.max(new))),
             }
         }
-        Ok(TransactWriteItemsOutput { consumed_capacity: capacity.split_report(mode) })
+        let items = actions.iter().map(|a| (a.table_named, &a.table.schema, a.item));
+        Ok(TransactWriteItemsOutput {
+            consumed_capacity: capacity.split_report(mode),
+            item_collection_metrics: collection::report(metrics, items, &counters, &sizes),
+        })
     }
 
     /// The answer to a repeated request with a known token: nothing is applied; the capacity
@@ -361,7 +353,10 @@ impl Db {
             let size = snapshot.get(&action.key)?.as_deref().map(row_size).transpose()?;
             capacity.add(action.table_named, 2.0 * read_units(size.unwrap_or(0), true), 0.0);
         }
-        Ok(TransactWriteItemsOutput { consumed_capacity: capacity.split_report(mode) })
+        Ok(TransactWriteItemsOutput {
+            consumed_capacity: capacity.split_report(mode),
+            item_collection_metrics: None,
+        })
     }
 
     /// TransactGetItems: up to 100 items read from one consistent state of the database.
@@ -709,4 +704,95 @@ fn list_length(c: &mut Constraints, len: Option<usize>, member: &str) {
         }
         Some(_) => {}
     }
+}
+
+/// What building a transaction's batch needs besides its actions.
+struct Writing<'h, 't> {
+    held: &'h Held<'t>,
+    shards: u16,
+    /// Per action, its item collection's counter key (tables with local indexes).
+    counters: &'h [Option<Vec<u8>>],
+}
+
+impl Writing<'_, '_> {
+    /// The batch of the decided `changes` (one per action, on the rows `rows`): each put or
+    /// delete with its index entries, stream record and collection size. A collection grown
+    /// past its limit cancels the transaction with that action's reason.
+    fn build(
+        &self,
+        actions: &[Action<'_>],
+        changes: Vec<Change<'_>>,
+        rows: &[Option<Bytes>],
+        sizes: &mut Sizes,
+    ) -> Result<(Batch, Vec<Applied>, IndexDeltas), DbError> {
+        let mut batch = Batch::new();
+        let mut deltas = IndexDeltas::default();
+        let mut applied = Vec::with_capacity(actions.len());
+        for (at, ((action, change), row)) in actions.iter().zip(changes).zip(rows).enumerate() {
+            let old = row.as_deref().map(row_size).transpose()?;
+            let space = action.table.record.space;
+            let (indexes, stream) = (self.held.indexes(space), self.held.stream(space));
+            let mut maintain = |new: Option<&[u8]>, batch: &mut Batch| {
+                let old = row.as_deref();
+                if let Some(stream) = stream {
+                    stream.record(&action.key, old, new, false, batch);
+                }
+                let local = index::maintain(
+                    indexes,
+                    self.shards,
+                    &action.key,
+                    old,
+                    new,
+                    batch,
+                    &mut deltas,
+                )?;
+                if let Some(counter) = &self.counters[at] {
+                    let grown = sized(new)? - sized(old)? + local;
+                    sizes
+                        .add(counter, grown)
+                        .map_err(|e| collection_canceled(e, at, actions.len()))?;
+                }
+                Ok::<_, DbError>(())
+            };
+            let new = match change {
+                Change::Keep => old,
+                Change::Put(new_row, size) => {
+                    maintain(Some(&new_row), &mut batch)?;
+                    batch.put(&action.key, new_row);
+                    Some(size)
+                }
+                Change::Delete if old.is_some() => {
+                    maintain(None, &mut batch)?;
+                    batch.delete(&action.key);
+                    None
+                }
+                Change::Delete => None,
+            };
+            applied.push(Applied { old, new });
+        }
+        sizes.write(&mut batch);
+        Ok((batch, applied, deltas))
+    }
+}
+
+/// A collection limit met by action `at` of `count`: the transaction is canceled with that
+/// action's reason, as DynamoDB reports it.
+fn collection_canceled(error: DbError, at: usize, count: usize) -> DbError {
+    if !matches!(error, DbError::ItemCollectionSizeLimitExceeded(_)) {
+        return error;
+    }
+    let reasons = (0..count)
+        .map(|i| {
+            if i == at {
+                CancellationReason {
+                    code: Some("ItemCollectionSizeLimitExceeded".into()),
+                    message: Some("Collection size exceeded.".into()),
+                    ..CancellationReason::default()
+                }
+            } else {
+                no_reason()
+            }
+        })
+        .collect();
+    canceled(reasons)
 }

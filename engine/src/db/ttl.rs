@@ -19,6 +19,7 @@ use crate::api::{
 };
 use crate::db::catalog::{self, TtlRecord};
 use crate::db::check::Constraints;
+use crate::db::collection::{self, Sizes};
 use crate::db::index::{self, IndexDeltas};
 use crate::db::row::{decode_row, row_size};
 use crate::db::{lock, Db, Inner, Table};
@@ -294,13 +295,16 @@ fn delete_if_expired(
         return Ok(Deleted::TableGone);
     }
     let shards = inner.core.shard_count();
-    let (_, (size, deltas)) = inner.core.write_with(&[key], |rows| {
+    let counters = collection::counters(std::iter::once((table, key)))?;
+    let counter = counters.first().and_then(Option::as_ref);
+    let reads: Vec<&[u8]> = std::iter::once(key).chain(counter.map(Vec::as_slice)).collect();
+    let (_, (size, deltas)) = inner.core.write_with(&reads, |rows| {
         let mut batch = crate::core::Batch::new();
         let mut deltas = IndexDeltas::default();
         let row = rows.first().and_then(Option::as_deref);
         let size = match row {
             Some(row) if window.expired(row, attribute)? => {
-                index::maintain(
+                let local = index::maintain(
                     &live.indexes,
                     shards,
                     key,
@@ -312,6 +316,12 @@ fn delete_if_expired(
                 if let Some(stream) = &live.stream {
                     // A deletion by the service, as DynamoDB's streams show expiries.
                     stream.record(key, Some(row), None, true, &mut batch);
+                }
+                if let Some(counter) = counter {
+                    let mut sizes = Sizes::new(inner.options.item_collection_bytes_max);
+                    sizes.read(counter, rows.get(1).and_then(Option::as_deref))?;
+                    sizes.add(counter, local - row_size(row)? as i64)?;
+                    sizes.write(&mut batch);
                 }
                 batch.delete(key);
                 Some(row_size(row)?)

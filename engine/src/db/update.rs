@@ -13,7 +13,9 @@ use crate::api::{DbError, UpdateItemInput, WriteItemOutput};
 use crate::core::Bytes;
 use crate::db::exprs::{NO_NAMES, NO_VALUES};
 use crate::db::guard::Guard;
-use crate::db::items::{check_attribute_names, consumed, write_params, write_units, WriteParams};
+use crate::db::items::{
+    check_attribute_names, collection_metrics, consumed, write_params, write_units, WriteParams,
+};
 use crate::db::row::{decode_row, encode_row, row_size};
 use crate::db::{Db, Table};
 use crate::expr::ast::{UpdateClause, UpdateExpression};
@@ -67,7 +69,7 @@ impl Db {
         let key_names: Vec<&str> =
             table.schema.attributes().map(|(attribute, _)| attribute.name.as_str()).collect();
         expr::check_update_keys(&targets, &key_names)?;
-        let (old, new_item, size) =
+        let (old, new_item, size, collection) =
             self.apply(&table, key, &guard, changes.update.as_deref(), bindings)?;
         let old_size = old.as_deref().map(row_size).transpose()?;
         table.stats.replace(old_size, Some(size));
@@ -83,7 +85,15 @@ impl Db {
         let attributes = attributes.filter(|a| !a.is_empty());
         let units = write_units(size.max(old_size.unwrap_or(0)));
         let mode = params.return_consumed_capacity.map(String::as_str);
-        Ok(WriteItemOutput { attributes, consumed_capacity: consumed(name, mode, units) })
+        let collection = collection.map(|size| (&table.schema, key, size));
+        Ok(WriteItemOutput {
+            attributes,
+            consumed_capacity: consumed(name, mode, units),
+            item_collection_metrics: collection_metrics(
+                params.return_item_collection_metrics,
+                collection,
+            ),
+        })
     }
 
     /// The update to apply: `UpdateExpression` (its placeholders recorded in `placeholders`)
@@ -123,7 +133,8 @@ impl Db {
 
     /// Checks the condition on the item as it is, applies `update` to it (to the bare key when
     /// there is none) and writes the result, all under the shard's writer lock. Returns the row
-    /// replaced, the new item and its size.
+    /// replaced, the new item and its size, and the size of its item collection (on a table
+    /// with local secondary indexes).
     fn apply(
         &self,
         table: &Table,
@@ -131,9 +142,9 @@ impl Db {
         guard: &Guard<'_>,
         update: Option<&UpdateExpression>,
         bindings: Bindings<'_>,
-    ) -> Result<(Option<Bytes>, Item, usize), DbError> {
+    ) -> Result<(Option<Bytes>, Item, usize, Option<u64>), DbError> {
         let mut new_item: Option<(Item, usize)> = None;
-        let old = self.write_row(
+        let (old, collection) = self.write_row(
             table,
             |schema, _| schema.key_of_key(key),
             |old_row| {
@@ -143,7 +154,7 @@ impl Db {
             },
         )?;
         let (item, size) = new_item.expect("a successful write decided its row");
-        Ok((old, item, size))
+        Ok((old, item, size, collection))
     }
 }
 
