@@ -1,17 +1,17 @@
 //! Synchronization primitives: `std`'s, or loom's when built with `--cfg loom`.
 //!
-//! The version cell and the publication seqlock take their atomics, locks and `Arc` from here,
-//! so the loom models in `tests/loom_version_cell.rs` and `tests/loom_commit.rs` explore the
-//! code the engine runs.
+//! The version cell, the publication seqlock and the stream wake-up take their atomics, locks
+//! and `Arc` from here, so the loom models in `tests/loom_version_cell.rs`,
+//! `tests/loom_commit.rs` and `tests/loom_stream_wakeup.rs` explore the code the engine runs.
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 #[cfg(loom)]
-pub(crate) use loom::sync::{Arc, Mutex, MutexGuard};
+pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 #[cfg(not(loom))]
-pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
+pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use std::sync::PoisonError;
 

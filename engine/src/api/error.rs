@@ -150,7 +150,16 @@ impl DbError {
 
 impl From<crate::core::Error> for DbError {
     fn from(error: crate::core::Error) -> DbError {
-        DbError::Internal(format!("Internal server error: {error}"))
+        match error {
+            // A request DynamoDB accepts can outgrow the largest log record once its index
+            // entries and stream records are added (a transaction of large items on a table with
+            // many ALL-projected indexes): refused whole, nothing written.
+            crate::core::Error::BatchTooLarge { bytes, max } => DbError::Validation(format!(
+                "The request's items with their index entries and stream records take {bytes} \
+                 bytes, more than Basalt applies in one atomic write ({max} bytes)"
+            )),
+            error => DbError::Internal(format!("Internal server error: {error}")),
+        }
     }
 }
 

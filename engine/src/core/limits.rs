@@ -1,9 +1,11 @@
 //! Named bounds of the storage core.
 
-/// The longest key: room for DynamoDB's largest partition key (2048 bytes) and sort key (1024
-/// bytes) in their worst-case order-preserving encoding (every byte escaped to two, plus
-/// terminators) after the 8-byte hash prefix: 8 + 4098 + 2050 = 6156 bytes.
-pub const KEY_BYTES_MAX: usize = 8192;
+/// The longest key: room for the longest key the DynamoDB layer writes, a global secondary
+/// index entry (`docs/model.md`, "Index entries"): a 4-byte space and an 8-byte route, four
+/// partition attributes of up to 2048 bytes and four sort attributes of up to 1024 bytes in their
+/// worst-case order-preserving encoding (every byte escaped to two, plus terminators), and the
+/// item's key (8 + 4098 + 2050 = 6156 bytes): 12 + 4·4098 + 4·2050 + 6156 = 30,760 bytes.
+pub const KEY_BYTES_MAX: usize = 32 * 1024;
 
 /// Frozen trees a shard may hold before its writers wait for a flush (backpressure).
 pub(crate) const FROZEN_TREES_MAX: usize = 4;

@@ -64,34 +64,16 @@ impl Db {
         let writes = self.prepare_writes(request_items)?;
         let tables: Vec<&Table> = writes.iter().map(|w| w.table.as_ref()).collect();
         let held = hold_alive(&tables)?;
-        let shards = self.inner.core.shard_count();
         let counters =
             collection::counters(writes.iter().map(|w| (w.table.as_ref(), w.key.as_slice())))?;
-        let mut reads: Vec<&[u8]> = writes.iter().map(|w| w.key.as_slice()).collect();
-        reads.extend(counters.iter().flatten().map(Vec::as_slice));
-        let limit = self.inner.options.item_collection_bytes_max;
-        let (_, (old_sizes, deltas, sizes)) = self.inner.core.write_with(&reads, |values| {
-            let (rows, counted) = values.split_at(writes.len());
-            let mut sizes = Sizes::new(limit);
-            for (key, value) in counters.iter().flatten().zip(counted) {
-                sizes.read(key, value.as_deref())?;
-            }
-            let mut batch = Batch::new();
-            let mut deltas = IndexDeltas::default();
-            let mut old_sizes = Vec::with_capacity(writes.len());
-            for ((write, row), counter) in writes.iter().zip(rows).zip(&counters) {
-                let old = row.as_deref();
-                let local = apply_write(&held, shards, write, old, &mut batch, &mut deltas)?;
-                if let Some(counter) = counter {
-                    let new = write.put.as_ref().map(|(new, _)| new.as_slice());
-                    sizes.add(counter, sized(new)? - sized(old)? + local)?;
-                }
-                old_sizes.push(old.map(row_size).transpose()?);
-            }
-            sizes.write(&mut batch);
-            Ok::<_, DbError>((batch, (old_sizes, deltas, sizes)))
-        })?;
-        deltas.apply();
+        let mut sizes = Sizes::new(self.inner.options.item_collection_bytes_max);
+        let mut old_sizes = Vec::with_capacity(writes.len());
+        for range in chunks(&writes, &held) {
+            let (olds, chunk) =
+                self.write_chunk(&held, &writes[range.clone()], &counters[range])?;
+            old_sizes.extend(olds);
+            sizes.absorb(chunk);
+        }
         held.written();
         let mut units = UnitsByTable::default();
         for (write, old) in writes.iter().zip(old_sizes) {
@@ -107,6 +89,43 @@ impl Db {
             consumed_capacity: units.report(mode),
             item_collection_metrics: collection::report(metrics, items, &counters, &sizes),
         })
+    }
+
+    /// Applies `writes` (with their collection counters) as one atomic write: one log record.
+    /// Returns the old sizes of their items and the collection sizes after it.
+    fn write_chunk(
+        &self,
+        held: &Held<'_>,
+        writes: &[Write<'_>],
+        counters: &[Option<Vec<u8>>],
+    ) -> Result<(Vec<Option<usize>>, Sizes), DbError> {
+        let shards = self.inner.core.shard_count();
+        let mut reads: Vec<&[u8]> = writes.iter().map(|w| w.key.as_slice()).collect();
+        reads.extend(counters.iter().flatten().map(Vec::as_slice));
+        let limit = self.inner.options.item_collection_bytes_max;
+        let (_, (old_sizes, deltas, sizes)) = self.inner.core.write_with(&reads, |values| {
+            let (rows, counted) = values.split_at(writes.len());
+            let mut sizes = Sizes::new(limit);
+            for (key, value) in counters.iter().flatten().zip(counted) {
+                sizes.read(key, value.as_deref())?;
+            }
+            let mut batch = Batch::new();
+            let mut deltas = IndexDeltas::default();
+            let mut old_sizes = Vec::with_capacity(writes.len());
+            for ((write, row), counter) in writes.iter().zip(rows).zip(counters) {
+                let old = row.as_deref();
+                let local = apply_write(held, shards, write, old, &mut batch, &mut deltas)?;
+                if let Some(counter) = counter {
+                    let new = write.put.as_ref().map(|(new, _)| new.as_slice());
+                    sizes.add(counter, sized(new)? - sized(old)? + local)?;
+                }
+                old_sizes.push(old.map(row_size).transpose()?);
+            }
+            sizes.write(&mut batch);
+            Ok::<_, DbError>((batch, (old_sizes, deltas, sizes)))
+        })?;
+        deltas.apply();
+        Ok((old_sizes, sizes))
     }
 
     /// Checks every write: values and sizes first, then tables, then keys and duplicates.
@@ -370,4 +389,29 @@ fn apply_write(
         None => {}
     }
     Ok(local)
+}
+
+/// The bytes one log record of a batch is kept under: a BatchWriteItem whose writes, with their
+/// index entries and stream records, could exceed it is applied as several atomic writes (each
+/// item whole, with its entries and record; DynamoDB's BatchWriteItem is not atomic either).
+const CHUNK_BYTES: usize = 32 << 20;
+
+/// The ranges of `writes` applied as one write each: one range, unless the estimate of the
+/// record (each row once per index, twice more for a stream, plus keys) passes [`CHUNK_BYTES`].
+fn chunks(writes: &[Write<'_>], held: &Held<'_>) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (at, write) in writes.iter().enumerate() {
+        let space = write.table.record.space;
+        let copies = 1 + held.indexes(space).len() + 2 * usize::from(held.stream(space).is_some());
+        let row = write.put.as_ref().map_or(0, |(row, _)| row.len());
+        let estimate = copies * (row + 2 * write.key.len() + 64);
+        if at > start && bytes + estimate > CHUNK_BYTES {
+            ranges.push(start..at);
+            (start, bytes) = (at, 0);
+        }
+        bytes += estimate;
+    }
+    ranges.push(start..writes.len());
+    ranges
 }

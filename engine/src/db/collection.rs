@@ -86,6 +86,16 @@ impl Sizes {
         Ok(size)
     }
 
+    /// Takes the sizes of `later` (read after this one's were written) over this one's.
+    pub(crate) fn absorb(&mut self, later: Sizes) {
+        for (key, size, _) in later.counters {
+            match self.counters.iter_mut().find(|(k, _, _)| *k == key) {
+                Some(counter) => counter.1 = size,
+                None => self.counters.push((key, size, false)),
+            }
+        }
+    }
+
     /// The size of collection `key` (0 if it was not read).
     pub(crate) fn size_of(&self, key: &[u8]) -> u64 {
         self.counters.iter().find(|(k, _, _)| k == key).map_or(0, |(_, size, _)| *size)

@@ -118,6 +118,24 @@ pub fn fuzz_request(db: &Db, bytes: &[u8]) {
         16 => run(body, |i: TransactGetItemsInput| db.transact_get_items(i)),
         17 => run(body, |i: UpdateTimeToLiveInput| db.update_time_to_live(i)),
         18 => run(body, |i: TableNameInput| db.describe_time_to_live(i)),
+        19..=23 => streams_request(db, op % OPERATIONS, body),
+        _ => run(body, |i: PutItemInput| {
+            // Aim at the fuzzed table, so item validation is reached more often.
+            db.put_item(PutItemInput { table_name: Some(FUZZ_TABLE.into()), ..i })
+        }),
+    };
+    if failed {
+        assert_eq!(count(db), before, "a failed request changed the table");
+    }
+    if count(db).is_none() {
+        fuzz_setup(db).expect("recreate the fuzzed table");
+    }
+}
+
+/// A Streams API request (operations 19 to 23) aimed at the fuzzed table's stream; whether
+/// it failed.
+fn streams_request(db: &Db, op: u8, body: &[u8]) -> bool {
+    match op {
         19 => run(body, |i: ListStreamsInput| db.list_streams(i)),
         20 => run(body, |i: DescribeStreamInput| {
             let arn = i.stream_arn.clone().or_else(|| stream_arn(db));
@@ -143,16 +161,7 @@ pub fn fuzz_request(db: &Db, bytes: &[u8]) {
                 db.get_shard_iterator(GetShardIteratorInput { stream_arn: arn, shard_id, ..i })?;
             db.get_records(GetRecordsInput { shard_iterator: iterator.shard_iterator, limit: None })
         }),
-        _ => run(body, |i: PutItemInput| {
-            // Aim at the fuzzed table, so item validation is reached more often.
-            db.put_item(PutItemInput { table_name: Some(FUZZ_TABLE.into()), ..i })
-        }),
-    };
-    if failed {
-        assert_eq!(count(db), before, "a failed request changed the table");
-    }
-    if count(db).is_none() {
-        fuzz_setup(db).expect("recreate the fuzzed table");
+        _ => run(body, |i: GetRecordsInput| db.get_records(i)),
     }
 }
 

@@ -31,6 +31,8 @@ mod tokens;
 mod transact;
 mod ttl;
 mod update;
+#[doc(hidden)]
+pub mod wakeup;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -29,8 +29,8 @@
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::{AttributeDefinition, DbError, KeySchemaElement};
 use crate::core::{Batch, Routing, ShardId, Snapshot};
 use crate::db::row::{decode_row, row_size};
+use crate::db::wakeup::Wakeup;
 use crate::model::AttributeValue;
 
 /// Record value format version.
@@ -121,10 +122,12 @@ pub(crate) struct Stream {
     pub(crate) shards: u16,
     next: Vec<AtomicU64>,
     floor: Vec<AtomicU64>,
-    /// Bumped (with `wake`) after writes that recorded something, while anyone waits.
-    written: Mutex<u64>,
-    wake: Condvar,
-    waiting: AtomicUsize,
+    /// Counts the writes that recorded something, once each is published; subscribers wait
+    /// on it.
+    wakeup: Wakeup,
+    /// Serializes trimming (the background thread and `Db::trim_streams`), and marks the
+    /// stream dropped so that no trim writes into its purged space.
+    pub(crate) trim: Mutex<bool>,
 }
 
 impl std::fmt::Debug for Stream {
@@ -198,9 +201,8 @@ impl Stream {
             entry: Mutex::new(entry),
             next,
             floor,
-            written: Mutex::new(0),
-            wake: Condvar::new(),
-            waiting: AtomicUsize::new(0),
+            wakeup: Wakeup::new(),
+            trim: Mutex::new(false),
         })
     }
 
@@ -221,14 +223,27 @@ impl Stream {
         self.floor[usize::from(shard)].load(Ordering::Relaxed)
     }
 
+    /// Raises the trim floor of `shard` (never lowers it).
     pub(crate) fn set_floor(&self, shard: u16, floor: u64) {
         // ORDERING: Relaxed: see `floor`.
-        self.floor[usize::from(shard)].store(floor, Ordering::Relaxed);
+        self.floor[usize::from(shard)].fetch_max(floor, Ordering::Relaxed);
     }
 
-    /// The last sequence of every shard: what a stream disabled now ends at.
-    pub(crate) fn endings(&self) -> Vec<u64> {
-        (0..self.shards).map(|s| self.next(s) - 1).collect()
+    /// The last sequence written in every shard (of `snapshot`, taken with no write in
+    /// flight), or the one before its floor when it has none: what a stream disabled now ends
+    /// at. (The counter may have passed numbers no record took.)
+    pub(crate) fn endings(&self, snapshot: &Snapshot) -> Result<Vec<u64>, DbError> {
+        (0..self.shards)
+            .map(|shard| {
+                let start = record_key(self.space, shard, self.shards, 1);
+                let end = record_key(self.space, shard, self.shards, u64::MAX);
+                let bounds = (Bound::Included(start.as_slice()), Bound::Excluded(end.as_slice()));
+                match snapshot.range_rev(bounds).next().transpose()? {
+                    Some((key, _)) => sequence_of(&key),
+                    None => Ok(self.floor(shard).saturating_sub(1)),
+                }
+            })
+            .collect()
     }
 
     /// Adds the record of the change of the item under `storage_key` from `old` to `new` (rows;
@@ -275,41 +290,21 @@ impl Stream {
         true
     }
 
-    /// Wakes whoever waits for records (after a write that recorded some is published).
+    /// Counts a write that recorded something (after it is published) and wakes whoever
+    /// waits for records.
     pub(crate) fn written(&self) {
-        // ORDERING: Relaxed: a waiter registers (SeqCst below) before it checks `written`
-        // under the mutex; a writer that misses it bumps nothing the waiter needs.
-        if self.waiting.load(Ordering::SeqCst) == 0 {
-            return;
-        }
-        *self.written.lock().unwrap_or_else(PoisonError::into_inner) += 1;
-        self.wake.notify_all();
+        self.wakeup.notify();
     }
 
-    /// Waits until a write records something after `seen` (a value this returned before, or
-    /// 0), or `timeout` passes; returns the new value.
+    /// Waits until a write records something after `seen` (a value this or
+    /// [`Stream::written_count`] returned before), or `timeout` passes; returns the new count.
     pub(crate) fn wait(&self, seen: u64, timeout: Duration) -> u64 {
-        // ORDERING: SeqCst pairs with the SeqCst load in `written`: either the writer sees the
-        // waiter, or the waiter's check below sees the writer's bump.
-        self.waiting.fetch_add(1, Ordering::SeqCst);
-        let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
-        if *written == seen {
-            written = self
-                .wake
-                .wait_timeout_while(written, timeout, |w| *w == seen)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-        let value = *written;
-        drop(written);
-        // ORDERING: SeqCst, as above.
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        value
+        self.wakeup.wait(seen, Some(timeout))
     }
 
-    /// The current value `wait` compares against.
+    /// How many writes have recorded something (what `wait` compares against).
     pub(crate) fn written_count(&self) -> u64 {
-        *self.written.lock().unwrap_or_else(PoisonError::into_inner)
+        self.wakeup.count()
     }
 }
 

@@ -158,7 +158,7 @@ impl Inner {
                 let Some(stream) = live_stream.take() else { return Ok(None) };
                 let mut entry = stream.entry();
                 entry.disabled_ms = Some(now_ms());
-                entry.ending = stream.endings();
+                entry.ending = stream.endings(&self.core.snapshot())?;
                 batch.put(catalog::stream_key(entry.space), encode_entry(&entry));
                 Ok(Some((stream, entry)))
             }
@@ -424,14 +424,12 @@ impl Db {
                 "The provided iterator exceeds the maximum age allowed.".into(),
             ));
         }
-        if position < stream.floor(shard) {
-            return Err(trimmed());
-        }
+        // Whether the stream was disabled before the read: then no record can follow the ones
+        // read, and a read that reached the end of the shard ends it.
+        let closed = stream.entry().disabled_ms.is_some();
         let limit = usize::try_from(input.limit.unwrap_or(1000)).unwrap_or(1000);
-        let (records, next) = self.read_records(&stream, shard, position, limit)?;
-        let entry = stream.entry();
-        let ended = entry.disabled_ms.is_some()
-            && entry.ending.get(usize::from(shard)).is_none_or(|&last| next > last);
+        let (records, next, at_end) = self.read_records(&stream, shard, position, limit)?;
+        let ended = closed && at_end;
         Ok(GetRecordsOutput {
             records,
             next_shard_iterator: (!ended).then(|| iterator(&stream.arn, shard, next, now)),
@@ -446,7 +444,7 @@ impl Db {
         shard: u16,
         position: u64,
         limit: usize,
-    ) -> Result<(Vec<Record>, u64), DbError> {
+    ) -> Result<(Vec<Record>, u64, bool), DbError> {
         let entry = stream.entry();
         let schema = crate::db::catalog::schema_of(
             &entry.key_schema,
@@ -454,15 +452,22 @@ impl Db {
             &entry.table_name,
         )?;
         let snapshot = self.inner.core.snapshot();
+        // The floor is raised before records are deleted, so read after the snapshot it tells
+        // whether the snapshot may lack records at `position`.
+        if position < stream.floor(shard) {
+            return Err(trimmed());
+        }
         let start = stream::record_key(stream.space, shard, stream.shards, position);
         let end = stream::record_key(stream.space, shard, stream.shards, u64::MAX);
         let mut records = Vec::new();
         let mut bytes = 0;
         let mut next = position;
+        let mut at_end = true;
         for found in
             snapshot.range((Bound::Included(start.as_slice()), Bound::Excluded(end.as_slice())))
         {
             if records.len() >= limit || bytes >= RECORDS_BYTES_MAX {
+                at_end = false;
                 break;
             }
             let (key, value) = found?;
@@ -472,7 +477,7 @@ impl Db {
             records.push(record);
             next = sequence + 1;
         }
-        Ok((records, next))
+        Ok((records, next, at_end))
     }
 
     fn record_of(
@@ -659,6 +664,10 @@ fn trim(inner: &Inner) -> Result<(), DbError> {
 /// Deletes the records of `shard` created before `cutoff` (records are in creation order) and
 /// moves the shard's floor past them.
 fn trim_shard(inner: &Inner, stream: &Stream, shard: u16, cutoff: u64) -> Result<(), DbError> {
+    let dropped = stream.trim.lock().unwrap_or_else(PoisonError::into_inner);
+    if *dropped {
+        return Ok(());
+    }
     loop {
         let floor = stream.floor(shard);
         let snapshot = inner.core.snapshot();
@@ -681,8 +690,9 @@ fn trim_shard(inner: &Inner, stream: &Stream, shard: u16, cutoff: u64) -> Result
         let full = batch.len() >= TRIM_BATCH;
         let marker = stream::record_key(stream.space, shard, stream.shards, 0);
         batch.put(marker, new_floor.to_le_bytes());
-        inner.core.write(batch)?;
+        // Readers learn of the trim before the records go (`read_records`).
         stream.set_floor(shard, new_floor);
+        inner.core.write(batch)?;
         if !full {
             return Ok(());
         }
@@ -692,6 +702,11 @@ fn trim_shard(inner: &Inner, stream: &Stream, shard: u16, cutoff: u64) -> Result
 /// Removes a stream past its retention: its entry, and (in the background) its records.
 fn drop_stream(inner: &Inner, stream: &Stream) -> Result<(), DbError> {
     let _control = lock(&inner.control);
+    let mut dropped = stream.trim.lock().unwrap_or_else(PoisonError::into_inner);
+    if *dropped {
+        return Ok(());
+    }
+    *dropped = true;
     let mut batch = Batch::new();
     batch.delete(catalog::stream_key(stream.space));
     batch.put(catalog::purge_key(stream.space), stream.arn.as_bytes());

@@ -734,9 +734,6 @@ impl Writing<'_, '_> {
             let (indexes, stream) = (self.held.indexes(space), self.held.stream(space));
             let mut maintain = |new: Option<&[u8]>, batch: &mut Batch| {
                 let old = row.as_deref();
-                if let Some(stream) = stream {
-                    stream.record(&action.key, old, new, false, batch);
-                }
                 let local = index::maintain(
                     indexes,
                     self.shards,
@@ -751,6 +748,12 @@ impl Writing<'_, '_> {
                     sizes
                         .add(counter, grown)
                         .map_err(|e| collection_canceled(e, at, actions.len()))?;
+                }
+                if let Some(stream) = stream {
+                    // After the checks that can fail, so that a refusal of this action leaves
+                    // no gap in the numbers (one of a later action still may: readers step
+                    // over gaps).
+                    stream.record(&action.key, old, new, false, batch);
                 }
                 Ok::<_, DbError>(())
             };
