@@ -11,9 +11,14 @@ use rand::{Rng, SeedableRng};
 /// A debug build runs one in about 20 ms.
 const RUNS: u64 = 300;
 
+/// `TABLE_OPS_RUNS` (a number) runs more, or fewer, to hunt for bugs.
+fn runs() -> u64 {
+    std::env::var("TABLE_OPS_RUNS").map_or(RUNS, |runs| runs.parse().unwrap())
+}
+
 #[test]
 fn seeded_operation_sequences_match_the_reference() {
-    for seed in 0..RUNS {
+    for seed in 0..runs() {
         let mut rng = SmallRng::seed_from_u64(0x7ab1e ^ seed);
         let len = rng.gen_range(64..2048);
         let bytes: Vec<u8> = (0..len).map(|_| rng.gen()).collect();

@@ -1,7 +1,7 @@
 //! Model-based checks of [`crate::Db`], shared by the fuzz targets and the seeded tests that run
 //! them under `cargo test`: `table_ops` compares every answer of the item operations and their
-//! expressions, and every secondary index, with a reference written independently of
-//! [`crate::expr`] and [`crate::db`].
+//! expressions, every secondary index and the table's stream with a reference written
+//! independently of [`crate::expr`] and [`crate::db`].
 
 pub mod table_ops;
 

@@ -10,8 +10,9 @@
 //! `ExpressionAttributeNames`/`Values`) for the engine and evaluated directly by the reference.
 //! Every answer is compared: items, `ReturnValues`, condition failures (and the item they
 //! carry), Query pages (items, `Count`, `ScannedCount`, `LastEvaluatedKey`), what a Scan's
-//! pages add up to, the table's item count, and every secondary index (below). Restarts (close,
-//! reopen) and flushes to SSTables (with or without compaction) come between them.
+//! pages add up to, the table's item count, every secondary index and the stream (below).
+//! Restarts (close, reopen) and flushes to SSTables (with or without compaction) come between
+//! them.
 //!
 //! Batches and transactions (modules `batch` and `transact`) draw their puts, updates and
 //! conditions from the same generators: BatchWriteItem and BatchGetItem (every write applied,
@@ -36,6 +37,20 @@
 //! an index key attribute with a value of the wrong type ([`MistypedOp`]) must be refused with
 //! DynamoDB's `ValidationException` ("Type mismatch for Index Key …", naming an index keyed on
 //! it) and change nothing; every other generated value of an index key is well typed.
+//!
+//! The stream (module `stream`): the table has one, `NEW_AND_OLD_IMAGES`, never trimmed. Every
+//! write the reference applies logs, per item, the change it makes (`INSERT` with the new
+//! image, `MODIFY` with both, `REMOVE` with the old one; nothing for a write that changes
+//! nothing, fails its condition, is canceled or is refused; one change per item a batch or a
+//! transaction changes). Every 16 operations, at every flush and restart and at the end, the
+//! whole stream is read (DescribeStream, then each shard from `TRIM_HORIZON` by GetRecords
+//! pages of a varying `Limit` until one is empty) and checked: each item's records are its
+//! changes exactly (once each, in order, the images equal), in one shard; sequence numbers
+//! increase within a shard (as integers) and a shard begins with the records read from it
+//! before (a restart loses, duplicates and renumbers none); `Keys` are the images' key
+//! attributes, `SizeBytes` is positive, `eventID`s are unique; and replaying the records gives
+//! the table. One single write in three is also watched through `LATEST` iterators of every
+//! shard taken just before it: they read exactly its change, or nothing.
 //!
 //! Requests are valid by construction. An update the reference finds impossible on the item
 //! at hand (arithmetic on a missing attribute, a path through a missing map or list) must be
@@ -65,6 +80,7 @@ pub use self::transact::{Action, ActionKind, TokenUse, TransactGetOp, TransactWr
 
 mod batch;
 mod index;
+mod stream;
 mod transact;
 
 use crate::api::{
@@ -73,7 +89,7 @@ use crate::api::{
 };
 use crate::core::{Durability, Options};
 use crate::model::{AttributeValue, Item, Number};
-use crate::{Db, DbOptions};
+use crate::{Db, DbOptions, StreamOptions, TtlOptions};
 
 /// The table every run uses.
 const TABLE: &str = "ops";
@@ -87,6 +103,9 @@ const PREFIXES: [&str; 4] = ["a", "ab", "b", "c"];
 const MEMBERS: [&str; 4] = ["p", "pq", "q", "r"];
 /// Values of `g`, an index key attribute: never empty (DynamoDB refuses an empty index key).
 const TAGS: [&str; 3] = ["x", "y", "z"];
+/// The whole stream is read and checked after this many operations (and at every flush,
+/// restart and the end).
+const STREAM_CHECK_EVERY: usize = 16;
 /// More pages than any complete Query or Scan of the table can take.
 const PAGES_MAX: usize = 64;
 
@@ -137,12 +156,20 @@ impl<'a, T: Arbitrary<'a>> Arbitrary<'a> for Often<T> {
 pub struct Member(&'static str);
 drawn!(Member, |u| *u.choose(&MEMBERS)?);
 
-/// A non-empty string set.
+/// A non-empty string set, its members in any order (the engine is sent them in this order,
+/// the reference keeps sets sorted: a set is the same whatever the order of its members).
 #[derive(Clone, Debug)]
 pub struct Members(Vec<&'static str>);
 drawn!(Members, |u| {
     let mask: u8 = u.int_in_range(1..=15)?;
-    MEMBERS.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, m)| *m).collect()
+    let mut members: Vec<&'static str> =
+        MEMBERS.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, m)| *m).collect();
+    let turn = u.int_in_range(0..=members.len() - 1)?;
+    members.rotate_left(turn);
+    if u.arbitrary()? {
+        members.reverse();
+    }
+    members
 });
 
 /// An element of a list.
@@ -733,9 +760,9 @@ fn s_value(s: &str) -> AttributeValue {
     AttributeValue::S(s.to_owned())
 }
 
+/// A string set of distinct `members`, in their order.
 fn ss_value<'m>(members: impl IntoIterator<Item = &'m str>) -> AttributeValue {
-    let set: BTreeSet<&str> = members.into_iter().collect();
-    AttributeValue::Ss(set.into_iter().map(str::to_owned).collect())
+    AttributeValue::Ss(members.into_iter().map(str::to_owned).collect())
 }
 
 fn elem_value(elem: Elem) -> AttributeValue {
@@ -1516,6 +1543,8 @@ struct Harness<'d> {
     tokens: u64,
     /// The checks of the indexes so far (each pages its Scans with another `Limit`).
     index_checks: usize,
+    /// The changes the table's stream must hold.
+    stream: stream::StreamLog,
 }
 
 /// Runs `ops` against a database in `dir` (created there, empty) and the reference, comparing
@@ -1527,9 +1556,11 @@ struct Harness<'d> {
 pub fn run(ops: &[Op], dir: &Path) {
     let db = Db::open_with(dir, options()).expect("open the database");
     create_table(&db);
+    let stream = stream::StreamLog::new(&db);
     let mut harness =
-        Harness { dir, db: Some(db), model: BTreeMap::new(), tokens: 0, index_checks: 0 };
-    for op in ops {
+        Harness { dir, db: Some(db), model: BTreeMap::new(), tokens: 0, index_checks: 0, stream };
+    for (at, op) in ops.iter().enumerate() {
+        let watch = harness.watch(op);
         match op {
             Op::Put(put) => harness.put(put),
             Op::Delete(delete) => harness.delete(delete),
@@ -1546,6 +1577,9 @@ pub fn run(ops: &[Op], dir: &Path) {
             Op::Restart => harness.restart(),
             Op::Flush(compact) => harness.flush(*compact),
         }
+        if let Some(watch) = watch {
+            harness.check_watched(op, watch);
+        }
         // After every write (a restart checks everything itself).
         if matches!(
             op,
@@ -1559,8 +1593,11 @@ pub fn run(ops: &[Op], dir: &Path) {
         ) {
             harness.check_indexes();
         }
+        if matches!(op, Op::Flush(_)) || at % STREAM_CHECK_EVERY == STREAM_CHECK_EVERY - 1 {
+            harness.check_stream(&format!("after operation {at}, {op:?}"));
+        }
     }
-    harness.check_everything();
+    harness.check_everything("at the end");
     harness.db.take().expect("the database is open").close().expect("close the database");
 }
 
@@ -1577,12 +1614,17 @@ fn options() -> DbOptions {
         background: true,
         ..Options::default()
     };
-    DbOptions { core, ..DbOptions::default() }
+    DbOptions {
+        core,
+        ttl: TtlOptions { background: false, ..TtlOptions::default() },
+        streams: StreamOptions { trim_interval: None, ..StreamOptions::default() },
+        ..DbOptions::default()
+    }
 }
 
 fn create_table(db: &Db) {
     let input = CreateTableInput::new(TABLE).partition_key("pk", "S").sort_key("sk", "N");
-    db.create_table(index::with_indexes(input)).expect("create the table");
+    db.create_table(stream::with_stream(index::with_indexes(input))).expect("create the table");
 }
 
 /// A write's answer: the returned attributes, or why it was refused. Panics on errors that
@@ -1667,7 +1709,7 @@ impl Harness<'_> {
         };
         let expected =
             self.check_condition(op.key, op.condition.as_ref(), op.old_on_failure).map(|()| {
-                let old = self.model.insert(op.key.model_key(), item);
+                let old = self.store(op.key.model_key(), Some(item));
                 old.filter(|_| op.return_old)
             });
         let actual = write_answer(self.db().put_item(input.clone()), &input);
@@ -1691,7 +1733,7 @@ impl Harness<'_> {
         };
         let expected = self
             .check_condition(op.key, op.condition.as_ref(), op.old_on_failure)
-            .map(|()| self.model.remove(&op.key.model_key()));
+            .map(|()| self.store(op.key.model_key(), None));
         let actual = write_answer(self.db().delete_item(input.clone()), &input);
         self.compare_write(&(op, input), &expected, &actual);
         self.check_count();
@@ -1743,7 +1785,7 @@ impl Harness<'_> {
             let mut new = old.cloned().unwrap_or_else(|| op.key.item());
             apply(&op.update, &mut new, exists)
                 .expect("the expected answer said the update applies");
-            self.model.insert(op.key.model_key(), new);
+            self.store(op.key.model_key(), Some(new));
         }
         self.check_count();
     }
@@ -1925,15 +1967,17 @@ impl Harness<'_> {
         let db = self.db.take().expect("the database is open");
         db.close().expect("close the database");
         self.db = Some(Db::open_with(self.dir, options()).expect("reopen the database"));
-        self.check_everything();
+        self.check_everything("after a restart");
     }
 
-    /// A full Scan, the table's item count and every index against the reference.
-    fn check_everything(&mut self) {
+    /// A full Scan, the table's item count, every index and the stream against the reference
+    /// (`when` names the checkpoint).
+    fn check_everything(&mut self, when: &str) {
         let whole = ScanOp { limit: None, segments: None, filter: None, count_only: false };
         self.scan(&whole);
         self.check_count();
         self.check_indexes();
+        self.check_stream(when);
     }
 
     fn check_count(&self) {

@@ -120,10 +120,10 @@ impl Harness<'_> {
             for write in &op.writes {
                 match write {
                     BatchWrite::Put(key, attrs) => {
-                        self.model.insert(key.model_key(), put_item(*key, attrs));
+                        self.store(key.model_key(), Some(put_item(*key, attrs)));
                     }
                     BatchWrite::Delete(key) => {
-                        self.model.remove(&key.model_key());
+                        self.store(key.model_key(), None);
                     }
                 }
             }

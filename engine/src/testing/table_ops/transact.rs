@@ -290,10 +290,7 @@ impl Harness<'_> {
             return canceled(&verdicts);
         }
         for (action, verdict) in op.actions.iter().zip(verdicts) {
-            match verdict.expect("no action failed") {
-                Some(item) => self.model.insert(action.key.model_key(), item),
-                None => self.model.remove(&action.key.model_key()),
-            };
+            self.store(action.key.model_key(), verdict.expect("no action failed"));
         }
         Answer::Done
     }
