@@ -29,7 +29,7 @@ use crate::api::DbError;
 use crate::core::{Batch, Routing, ShardId};
 use crate::db::catalog::{IndexRecord, TableRecord, INDEX_ACTIVE};
 use crate::db::keycond::{KeyOp, KeyTerm};
-use crate::db::row::{decode_row, encode_row};
+use crate::db::row::{decode_row, encode_row, row_size};
 use crate::db::schema::{
     key_type_name, key_value, KeyAttribute, Schema, PARTITION_KEY_BYTES_MAX, SORT_KEY_BYTES_MAX,
 };
@@ -257,18 +257,19 @@ impl Index {
     fn entry(
         &self,
         storage_key: &[u8],
-        item: &Item,
+        (item, row): (&Item, &[u8]),
         shards: u16,
         by: WrittenBy,
     ) -> Result<Option<Entry>, DbError> {
         let Some(values) = self.key_values(item, by)? else { return Ok(None) };
+        let key = self.entry_key(storage_key, &values, shards);
+        if self.projects_all() {
+            // The entry is the item itself: its stored row, copied, not encoded again.
+            return Ok(Some(Entry { key, row: row.to_vec(), size: row_size(row)? }));
+        }
         let projected = self.project(item);
         let size = item_size_bytes(&projected);
-        Ok(Some(Entry {
-            key: self.entry_key(storage_key, &values, shards),
-            row: encode_row(&projected, size),
-            size,
-        }))
+        Ok(Some(Entry { key, row: encode_row(&projected, size), size }))
     }
 
     /// The attribute names of the start key of a read of this index: the table's keys and
@@ -342,18 +343,22 @@ pub(crate) fn maintain(
         return Ok(0);
     }
     let mut local_bytes = 0i64;
-    let old = old.map(decode_row).transpose()?;
-    let new = new.map(decode_row).transpose()?;
+    let old = old.map(|row| decode_row(row).map(|item| (item, row))).transpose()?;
+    let new = new.map(|row| decode_row(row).map(|item| (item, row))).transpose()?;
     for index in indexes {
         let before = match &old {
             // An item stored before is valid: its key types were checked when written, or
             // when the index was created. A mismatch here means no entry was made.
-            Some(item) => index.entry(storage_key, item, shards, WrittenBy::Put).ok().flatten(),
+            Some((item, row)) => {
+                index.entry(storage_key, (item, row), shards, WrittenBy::Put).ok().flatten()
+            }
             None => None,
         };
         // Puts were checked before the lock ([`check_item`]): a refusal here is an update's.
         let after = match &new {
-            Some(item) => index.entry(storage_key, item, shards, WrittenBy::Update)?,
+            Some((item, row)) => {
+                index.entry(storage_key, (item, row), shards, WrittenBy::Update)?
+            }
             None => None,
         };
         match (&before, &after) {
