@@ -44,15 +44,7 @@ fn read_all(db: &Db, arn: &str) -> Vec<Record> {
         .shards;
     let mut records = Vec::new();
     for shard in shards {
-        let mut iterator = db
-            .get_shard_iterator(GetShardIteratorInput {
-                stream_arn: Some(arn.into()),
-                shard_id: Some(shard.shard_id.clone()),
-                shard_iterator_type: Some("TRIM_HORIZON".into()),
-                sequence_number: None,
-            })
-            .expect("iterator")
-            .shard_iterator;
+        let mut iterator = common::trim_horizon(db, arn, &shard.shard_id);
         while let Some(at) = iterator {
             let page = db
                 .get_records(GetRecordsInput { shard_iterator: Some(at), limit: Some(3) })
@@ -279,15 +271,7 @@ fn view_types_and_iterator_positions() {
 }
 
 fn read_shard_has(db: &Db, arn: &str, shard_id: &str) -> bool {
-    let iterator = db
-        .get_shard_iterator(GetShardIteratorInput {
-            stream_arn: Some(arn.into()),
-            shard_id: Some(shard_id.into()),
-            shard_iterator_type: Some("TRIM_HORIZON".into()),
-            sequence_number: None,
-        })
-        .expect("iterator")
-        .shard_iterator;
+    let iterator = common::trim_horizon(db, arn, shard_id);
     let page =
         db.get_records(GetRecordsInput { shard_iterator: iterator, limit: None }).expect("read");
     !page.records.is_empty()
@@ -333,15 +317,7 @@ fn disabling_closes_the_stream_and_enabling_opens_a_new_one() {
     assert_eq!(records.len(), 1);
     // A closed shard read to its end gives no next iterator.
     for shard in &old.shards {
-        let mut at = db
-            .get_shard_iterator(GetShardIteratorInput {
-                stream_arn: Some(first.clone()),
-                shard_id: Some(shard.shard_id.clone()),
-                shard_iterator_type: Some("TRIM_HORIZON".into()),
-                sequence_number: None,
-            })
-            .expect("iterator")
-            .shard_iterator;
+        let mut at = common::trim_horizon(&db, &first, &shard.shard_id);
         let mut reads = 0;
         while let Some(it) = at {
             at = db

@@ -6,8 +6,8 @@
 mod common;
 
 use basalt::api::{
-    CreateTableInput, DescribeStreamInput, GetRecordsInput, GetShardIteratorInput,
-    GlobalSecondaryIndex, LocalSecondaryIndex, Projection, PutItemInput, StreamSpecification,
+    CreateTableInput, DescribeStreamInput, GetRecordsInput, GlobalSecondaryIndex,
+    LocalSecondaryIndex, Projection, PutItemInput, StreamSpecification,
 };
 use basalt::model::{AttributeValue, Item};
 use basalt::{item, Db, DbOptions, StreamOptions, TtlOptions};
@@ -133,15 +133,7 @@ fn closed_shard_with_trailing_gap_never_ends() {
         .stream_description
         .shards;
     for shard in shards {
-        let mut it = db
-            .get_shard_iterator(GetShardIteratorInput {
-                stream_arn: Some(arn.clone()),
-                shard_id: Some(shard.shard_id.clone()),
-                shard_iterator_type: Some("TRIM_HORIZON".into()),
-                sequence_number: None,
-            })
-            .expect("iterator")
-            .shard_iterator;
+        let mut it = common::trim_horizon(&db, &arn, &shard.shard_id);
         let mut calls = 0;
         while let Some(at) = it {
             calls += 1;

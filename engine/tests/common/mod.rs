@@ -89,3 +89,15 @@ pub fn spawn_child(
 pub fn ack(line: &str) -> Option<&str> {
     line.find("ack ").map(|at| &line[at + 4..])
 }
+
+/// A `TRIM_HORIZON` iterator of shard `shard_id` of stream `arn`.
+pub fn trim_horizon(db: &Db, arn: &str, shard_id: &str) -> Option<String> {
+    db.get_shard_iterator(basalt::api::GetShardIteratorInput {
+        stream_arn: Some(arn.into()),
+        shard_id: Some(shard_id.into()),
+        shard_iterator_type: Some("TRIM_HORIZON".into()),
+        sequence_number: None,
+    })
+    .expect("iterator")
+    .shard_iterator
+}
