@@ -629,6 +629,17 @@ fn update_table_index_changes_are_checked() {
         "GlobalSecondaryIndexUpdates": [create("gone")]
     })));
     assert_validation(no_definitions, "One or more parameter values were invalid: AttributeDefinitions is not specified for index: gone");
+    let with_stream = db.update_table(req(json!({
+        "TableName": "Orders",
+        "AttributeDefinitions": [{"AttributeName": "note", "AttributeType": "S"}],
+        "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"},
+        "GlobalSecondaryIndexUpdates": [create("gone")]
+    })));
+    assert_validation(
+        with_stream,
+        "One or more parameter values were invalid: You cannot create or delete index while \
+         changing stream status",
+    );
     assert_eq!(describe(&db, "Orders").global_secondary_indexes.expect("gsi").len(), 2);
     // An empty table's new index is active as soon as its (empty) backfill ends.
     update(json!([create("by_note")])).expect("create");

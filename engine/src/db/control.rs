@@ -182,6 +182,11 @@ impl Db {
                 "You cannot create or delete index while updating table IOPS",
             ));
         }
+        if online && input.stream_specification.is_some() {
+            return Err(DbError::invalid_parameter(
+                "You cannot create or delete index while changing stream status",
+            ));
+        }
         let _control = lock(&self.inner.control);
         let table = self.inner.control_table(input.table_name.as_deref().expect("checked"))?;
         let mut record = table.record.clone();
