@@ -326,6 +326,24 @@ fn query_key_conditions_order_and_pages() {
         };
         assert_eq!(sk_of(out.items.as_ref().unwrap()), expected, "{expression}");
     }
+    // Reversed or mixed BETWEEN bounds are refused, as DynamoDB refuses them.
+    let between = |x: serde_json::Value, y: serde_json::Value| {
+        let values = json!({":x": x, ":y": y});
+        let request = json!({"KeyConditionExpression": "pk = :p AND sk BETWEEN :x AND :y", "ExpressionAttributeValues": values});
+        query(&db, request).unwrap_err().message()
+    };
+    assert_eq!(
+        between(json!({"N": "7"}), json!({"N": "5"})),
+        "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater \
+         than or equal to lower bound; lower bound operand: AttributeValue: {N:7}, upper bound \
+         operand: AttributeValue: {N:5}"
+    );
+    assert_eq!(
+        between(json!({"N": "7"}), json!({"S": "9"})),
+        "Invalid KeyConditionExpression: The BETWEEN operator requires same data type for lower \
+         and upper bounds; lower bound operand: AttributeValue: {N:7}, upper bound operand: \
+         AttributeValue: {S:9}"
+    );
     // Backwards, in pages of 7, continuing from LastEvaluatedKey.
     let mut seen = Vec::new();
     let mut start: Option<Item> = None;

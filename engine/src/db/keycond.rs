@@ -159,9 +159,29 @@ fn term(condition: &Condition, bindings: Bindings<'_>) -> Result<KeyTerm, DbErro
             "Invalid condition in KeyConditionExpression: No key attribute specified",
         ));
     };
+    if let (KeyOp::Between, [low, high]) = (op, values.as_slice()) {
+        check_between(low, high)?;
+    }
     // `:v < a` is `a > :v`.
     let op = if position > 0 { mirrored(op) } else { op };
     Ok(KeyTerm { attribute, op, values })
+}
+
+/// BETWEEN's bounds: of one type, the lower not above the upper, with DynamoDB's messages.
+fn check_between(low: &AttributeValue, high: &AttributeValue) -> Result<(), DbError> {
+    let problem = if crate::expr::type_name(low) != crate::expr::type_name(high) {
+        "requires same data type for lower and upper bounds"
+    } else if crate::expr::ordering(low, high) == Some(std::cmp::Ordering::Greater) {
+        "requires upper bound to be greater than or equal to lower bound"
+    } else {
+        return Ok(());
+    };
+    Err(invalid(format!(
+        "Invalid KeyConditionExpression: The BETWEEN operator {problem}; lower bound operand: \
+         AttributeValue: {}, upper bound operand: AttributeValue: {}",
+        crate::expr::describe(low),
+        crate::expr::describe(high)
+    )))
 }
 
 fn comparison(op: Comparator) -> KeyOp {

@@ -43,6 +43,7 @@ pub use parser::{
 pub use path::{check_overlaps, resolve_path, steps, DisplayPath, DocPath, PathStep};
 pub use project::{project, resolve_projection};
 pub use reserved::{is_reserved, RESERVED_WORDS, RESERVED_WORDS_COUNT};
+pub(crate) use resolve::describe;
 pub use resolve::{Bindings, EvalError, EvalErrorKind, Placeholders};
 
 #[cfg(test)]
