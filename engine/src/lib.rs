@@ -27,6 +27,7 @@ mod sync;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod testing;
+pub mod time;
 mod tree;
 
 pub use basalt_fs as fs;

@@ -146,12 +146,10 @@ impl TableRecord {
         description: &mut TableDescription,
         stats: &dyn Fn(&str) -> (i64, i64),
     ) {
-        let on_demand = self.billing_mode == "PAY_PER_REQUEST";
         let mut local = Vec::new();
         let mut global = Vec::new();
         for index in &self.indexes {
             let (items, bytes) = stats(&index.name);
-            let arn = format!("{}/index/{}", self.arn, index.name);
             if index.local {
                 local.push(LocalSecondaryIndexDescription {
                     index_name: index.name.clone(),
@@ -159,31 +157,42 @@ impl TableRecord {
                     projection: index.projection.clone(),
                     index_size_bytes: bytes,
                     item_count: items,
-                    index_arn: arn,
+                    index_arn: format!("{}/index/{}", self.arn, index.name),
                 });
                 continue;
             }
-            let creating = index.status == INDEX_CREATING;
-            global.push(GlobalSecondaryIndexDescription {
-                index_name: index.name.clone(),
-                key_schema: index.key_schema.clone(),
-                projection: index.projection.clone(),
-                index_status: index.status.clone(),
-                backfilling: creating.then_some(true),
-                provisioned_throughput: ProvisionedThroughputDescription {
-                    last_increase_date_time: None,
-                    last_decrease_date_time: None,
-                    number_of_decreases_today: 0,
-                    read_capacity_units: if on_demand { 0 } else { index.read_capacity },
-                    write_capacity_units: if on_demand { 0 } else { index.write_capacity },
-                },
-                index_size_bytes: bytes,
-                item_count: items,
-                index_arn: arn,
-            });
+            global.push(self.global_description(index, items, bytes));
         }
         description.local_secondary_indexes = (!local.is_empty()).then_some(local);
         description.global_secondary_indexes = (!global.is_empty()).then_some(global);
+    }
+
+    /// How DescribeTable shows the global index `index` of this table, holding `items` entries
+    /// of `bytes`.
+    pub(crate) fn global_description(
+        &self,
+        index: &IndexRecord,
+        items: i64,
+        bytes: i64,
+    ) -> GlobalSecondaryIndexDescription {
+        let on_demand = self.billing_mode == "PAY_PER_REQUEST";
+        GlobalSecondaryIndexDescription {
+            index_name: index.name.clone(),
+            key_schema: index.key_schema.clone(),
+            projection: index.projection.clone(),
+            index_status: index.status.clone(),
+            backfilling: (index.status == INDEX_CREATING).then_some(true),
+            provisioned_throughput: ProvisionedThroughputDescription {
+                last_increase_date_time: None,
+                last_decrease_date_time: None,
+                number_of_decreases_today: 0,
+                read_capacity_units: if on_demand { 0 } else { index.read_capacity },
+                write_capacity_units: if on_demand { 0 } else { index.write_capacity },
+            },
+            index_size_bytes: bytes,
+            item_count: items,
+            index_arn: format!("{}/index/{}", self.arn, index.name),
+        }
     }
 
     /// The table as DescribeTable shows it, with `status` and the given statistics (indexes

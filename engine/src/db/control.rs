@@ -26,9 +26,14 @@ const CAPACITY_MAX: i64 = 1_000_000_000_000;
 /// Tags per resource.
 const TAGS_MAX: usize = 50;
 
+/// Milliseconds since the epoch.
+pub(crate) fn epoch_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
 /// Seconds since the epoch, as DynamoDB's timestamps are.
 pub(crate) fn now_seconds() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_millis() as f64 / 1000.0)
+    epoch_ms() as f64 / 1000.0
 }
 
 impl Db {
@@ -885,15 +890,11 @@ fn record_capacity_change(record: &mut TableRecord, read: i64, write: i64, now: 
 /// Adds index `name` of `table` (as it was before the update) to `description` as `DELETING`.
 fn deleting(table: &Table, name: &str, description: &mut TableDescription) {
     let Some(index) = table.record.indexes.iter().find(|i| i.name == name) else { return };
-    let mut before = table.record.clone();
-    before.indexes = vec![index.clone()];
-    let mut shown = TableDescription::default();
-    before.describe_indexes(&mut shown, &|_| (0, 0));
-    for mut global in shown.global_secondary_indexes.into_iter().flatten() {
-        global.index_status = "DELETING".into();
-        global.backfilling = None;
-        description.global_secondary_indexes.get_or_insert_with(Vec::new).push(global);
-    }
+    // Its entries are being purged: shown as none.
+    let mut shown = table.record.global_description(index, 0, 0);
+    shown.index_status = "DELETING".into();
+    shown.backfilling = None;
+    description.global_secondary_indexes.get_or_insert_with(Vec::new).push(shown);
 }
 
 impl Inner {

@@ -379,9 +379,11 @@ impl Db {
             .collections
             .map(|space| collection::counter_key(space, &table.schema, &key))
             .transpose()?;
-        let reads: Vec<&[u8]> = std::iter::once(key.as_slice()).chain(counter.as_deref()).collect();
+        // The item, and its collection's size on a table with local indexes.
+        let both = [key.as_slice(), counter.as_deref().unwrap_or_default()];
+        let reads = if counter.is_some() { &both[..] } else { &both[..1] };
         let limit = self.inner.options.item_collection_bytes_max;
-        let (_, (old, deltas, size)) = self.inner.core.write_with(&reads, |values| {
+        let (_, (old, deltas, size)) = self.inner.core.write_with(reads, |values| {
             let old = values.first().cloned().flatten();
             let row = decide(old.as_deref())?;
             let mut batch = Batch::new();

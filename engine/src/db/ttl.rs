@@ -11,7 +11,7 @@
 //! meet it as one more writer of single items.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use crate::api::{
     DbError, DescribeTimeToLiveOutput, TableNameInput, TimeToLiveDescription,
@@ -20,6 +20,7 @@ use crate::api::{
 use crate::db::catalog::{self, TtlRecord};
 use crate::db::check::Constraints;
 use crate::db::collection::{self, Sizes};
+use crate::db::control::epoch_ms;
 use crate::db::index::{self, IndexDeltas};
 use crate::db::row::{decode_row, row_size};
 use crate::db::{lock, Db, Inner, Table};
@@ -413,8 +414,4 @@ impl Pacer {
             state = inner.ttl_wake.wait_timeout(state, wait).unwrap_or_else(|e| e.into_inner()).0;
         }
     }
-}
-
-fn epoch_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
