@@ -33,7 +33,7 @@ mod tree;
 pub use basalt_fs as fs;
 pub use basalt_wal as wal;
 pub use db::{
-    Db, DbOptions, StreamOptions, StreamWaiter, TtlOptions, PARTITION_KEY_BYTES_MAX,
+    Db, DbOptions, Deferred, StreamOptions, StreamWaiter, TtlOptions, PARTITION_KEY_BYTES_MAX,
     SORT_KEY_BYTES_MAX,
 };
 pub use tree::{Key, Range, Tree, TreeMut, Value, NODE_ENTRIES_MAX, NODE_ENTRIES_MIN};

@@ -1,7 +1,7 @@
 //! From `X-Amz-Target` and a JSON body to a call of [`Db`] and a JSON answer.
 
-use basalt::api::{decode_request, DbError};
-use basalt::Db;
+use basalt::api::{decode_request, DbError, WriteItemOutput};
+use basalt::{Db, Deferred};
 use serde::Serialize;
 
 /// The prefix of DynamoDB's targets.
@@ -49,22 +49,20 @@ const NOT_BUILT: &[&str] = &[
     "UpdateTableReplicaAutoScaling",
 ];
 
-/// Operations that may wait: for the log's group commit (and its fsync: the item writes,
-/// BatchWriteItem and TransactWriteItems among them), for a writer's lock, for item operations
-/// in flight (DeleteTable); and Scan, which reads a whole megabyte of a table per page (a Query
-/// reads one partition and stays on the reactor, as GetItem, BatchGetItem and TransactGetItems
-/// do).
+/// Operations that may wait: for the log's group commit (and its fsync: BatchWriteItem and
+/// TransactWriteItems among them), for a writer's lock, for item operations in flight
+/// (DeleteTable); and Scan, which reads a whole megabyte of a table per page (a Query reads one
+/// partition and stays on the reactor, as GetItem, BatchGetItem and TransactGetItems do).
+/// PutItem, DeleteItem and UpdateItem are not among them: they are applied on the reactor and
+/// their answers wait for the log there without blocking it ([`DEFERRED`]).
 const OFF_REACTOR: &[&str] = &[
     "BatchWriteItem",
     "CreateTable",
-    "DeleteItem",
     "DeleteTable",
-    "PutItem",
     "Scan",
     "TagResource",
     "TransactWriteItems",
     "UntagResource",
-    "UpdateItem",
     "UpdateTable",
     "UpdateTimeToLive",
 ];
@@ -72,13 +70,43 @@ const OFF_REACTOR: &[&str] = &[
 /// The item writes among [`OFF_REACTOR`]: they wait only for the log (and, briefly, for a
 /// writer lock), so when the log does not write or sync per request they need not leave the
 /// reactor.
-const ITEM_WRITES: &[&str] =
-    &["BatchWriteItem", "DeleteItem", "PutItem", "TransactWriteItems", "UpdateItem"];
+const ITEM_WRITES: &[&str] = &["BatchWriteItem", "TransactWriteItems"];
+
+/// The single-item writes, answered through [`start_write`]: applied at once, their answers
+/// held until the storage core's completer has made them durable ([`basalt::Deferred`]).
+pub const DEFERRED: &[&str] = &["DeleteItem", "PutItem", "UpdateItem"];
+
+/// Whether the request with this target is a single-item write ([`start_write`]).
+pub fn defers(target: Option<&str>) -> bool {
+    target
+        .and_then(|t| t.strip_prefix(TARGET_PREFIX))
+        .is_some_and(|operation| DEFERRED.contains(&operation))
+}
+
+/// Starts the single-item write `target` names (one of [`DEFERRED`]) with the JSON `body`: the
+/// checks, the condition and the write happen now; the answer comes from the returned
+/// [`Deferred`] once the write is durable and visible.
+///
+/// # Errors
+/// As [`dispatch`]; [`Failure::UnknownOperation`] for a target not in [`DEFERRED`].
+pub fn start_write(
+    db: &Db,
+    target: Option<&str>,
+    body: &[u8],
+) -> Result<Deferred<WriteItemOutput>, Failure> {
+    let operation = target.and_then(|t| t.strip_prefix(TARGET_PREFIX)).unwrap_or_default();
+    Ok(match operation {
+        "PutItem" => db.put_item_deferred(decode_request(body)?)?,
+        "DeleteItem" => db.delete_item_deferred(decode_request(body)?)?,
+        "UpdateItem" => db.update_item_deferred(decode_request(body)?)?,
+        other => return Err(Failure::UnknownOperation(format!("Unknown operation: {other}"))),
+    })
+}
 
 /// Whether the request with this target may wait, and so must run off the async reactor. Reads
 /// (lock-free snapshots, no system calls), unknown and unbuilt targets answer without waiting;
-/// so do item writes when `log_waits` is false (`Durability::None`, as `--in-memory` runs: an
-/// append only copies the record into the log's memory).
+/// so do batch and transaction writes when `log_waits` is false (`Durability::None`, as
+/// `--in-memory` runs: an append only copies the record into the log's memory).
 pub fn may_wait(target: Option<&str>, log_waits: bool) -> bool {
     // GetRecords reads up to a megabyte of records, as Scan does.
     if target.and_then(|t| t.strip_prefix(STREAMS_TARGET_PREFIX)) == Some("GetRecords") {
@@ -225,6 +253,12 @@ mod tests {
             assert!(OFF_REACTOR.contains(&op), "{op} waits for the log");
             assert!(!NOT_BUILT.contains(&op), "{op} is built");
         }
+        for op in DEFERRED {
+            assert!(!may_wait(Some(&target(op)), true), "{op} does not block the reactor");
+            assert!(defers(Some(&target(op))), "{op}");
+        }
+        assert!(!defers(Some(&target("BatchWriteItem"))));
+        assert!(!defers(Some("PutItem")), "without the prefix it is no operation");
         assert!(!may_wait(None, true));
         assert!(!may_wait(Some("PutItem"), true), "without the prefix it is no operation");
     }

@@ -10,13 +10,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use basalt::api::{DbError, ErrorCategory};
-use basalt::Db;
+use basalt::api::{DbError, ErrorCategory, WriteItemOutput};
+use basalt::{Db, Deferred};
 use flate2::read::{DeflateDecoder, GzDecoder, ZlibDecoder};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
-use crate::dispatch::{dispatch, Failure};
+use crate::dispatch::{self, dispatch, Failure};
 use crate::sigv4::{self, Credentials};
 
 /// The largest request body accepted, compressed or not: DynamoDB's 16 MB request limit.
@@ -107,28 +107,92 @@ impl Handler {
 
     /// Answers one request as if the time were `now` (signatures are checked against it).
     pub fn handle_at(&self, request: &Request<'_>, now: SystemTime) -> Response {
+        match self.begin_at(request, now) {
+            Begun::Answered(response) => response,
+            Begun::Writing(writing) => {
+                let outcome = writing.deferred.wait();
+                self.written(request, writing.id, outcome)
+            }
+        }
+    }
+
+    /// Starts answering one request without waiting for the log: the answer, or a single-item
+    /// write applied and waiting to be durable, whose outcome goes to [`Handler::written`].
+    pub fn begin(&self, request: &Request<'_>) -> Begun {
+        self.begin_at(request, SystemTime::now())
+    }
+
+    /// [`Handler::begin`] as if the time were `now`.
+    pub fn begin_at(&self, request: &Request<'_>, now: SystemTime) -> Begun {
         let id = self.request_id();
-        let mut response = match request.method {
+        let response = match request.method {
             "OPTIONS" => preflight(request),
             "GET" | "HEAD" if request.path == "/" => health(request.method),
-            "POST" => self.post(request, now),
+            "POST" => match self.post(request, now) {
+                Posted::Answered(response) => response,
+                Posted::Writing(deferred) => return Begun::Writing(Writing { id, deferred }),
+            },
             _ => finish(
                 request,
                 error_response(405, &format!("{NS_SERVICE}UnknownOperationException"), None),
             ),
         };
-        response.headers.push(("x-amzn-RequestId", id));
-        response.headers.push(("Access-Control-Allow-Origin", "*".into()));
-        response.headers.push((
-            "Access-Control-Expose-Headers",
-            "x-amzn-RequestId,x-amzn-ErrorType,x-amz-crc32,Date".into(),
-        ));
-        response
+        Begun::Answered(stamp(response, id))
     }
 
-    fn post(&self, request: &Request<'_>, now: SystemTime) -> Response {
+    /// The response to a single-item write [`Handler::begin`] started, once its `outcome` is
+    /// known (the write durable and visible, or failed).
+    pub fn written(
+        &self,
+        request: &Request<'_>,
+        id: String,
+        outcome: Result<WriteItemOutput, DbError>,
+    ) -> Response {
+        let response = match outcome {
+            Ok(output) => {
+                let json = serde_json::to_vec(&output).expect("responses serialize");
+                Response { status: 200, headers: Vec::new(), body: json }
+            }
+            Err(error) => db_error(&error),
+        };
+        stamp(finish(request, response), id)
+    }
+
+    fn post(&self, request: &Request<'_>, now: SystemTime) -> Posted {
+        let body = match self.authenticated_body(request, now) {
+            Ok(body) => body,
+            Err(response) => return Posted::Answered(finish(request, response)),
+        };
+        let target = request.header("x-amz-target");
+        let answer = if dispatch::defers(target) {
+            match dispatch::start_write(&self.db, target, &body) {
+                Ok(deferred) => return Posted::Writing(deferred),
+                Err(failure) => Err(failure),
+            }
+        } else {
+            dispatch(&self.db, target, &body)
+        };
+        let response = match answer {
+            Ok(json) => Response { status: 200, headers: Vec::new(), body: json },
+            Err(Failure::Db(error)) => db_error(&error),
+            Err(Failure::UnknownOperation(message)) => error_response(
+                400,
+                &format!("{NS_SERVICE}UnknownOperationException"),
+                Some(&message),
+            ),
+        };
+        Posted::Answered(finish(request, response))
+    }
+
+    /// The request's body, decompressed, once it is within bounds and authenticated; else the
+    /// error response.
+    fn authenticated_body(
+        &self,
+        request: &Request<'_>,
+        now: SystemTime,
+    ) -> Result<Vec<u8>, Response> {
         if request.body.len() > REQUEST_BYTES_MAX {
-            return finish(request, too_large());
+            return Err(too_large());
         }
         let parts = sigv4::RequestParts {
             method: request.method,
@@ -143,22 +207,9 @@ impl Handler {
         };
         if let Err(error) = sigv4::authenticate(&parts, mode, now) {
             let type_uri = format!("{NS_SERVICE}{}", error.name);
-            return finish(request, error_response(400, &type_uri, Some(&error.message)));
+            return Err(error_response(400, &type_uri, Some(&error.message)));
         }
-        let body = match decompress(request.header("content-encoding"), request.body) {
-            Ok(body) => body,
-            Err(response) => return finish(request, response),
-        };
-        let response = match dispatch(&self.db, request.header("x-amz-target"), &body) {
-            Ok(json) => Response { status: 200, headers: Vec::new(), body: json },
-            Err(Failure::Db(error)) => db_error(&error),
-            Err(Failure::UnknownOperation(message)) => error_response(
-                400,
-                &format!("{NS_SERVICE}UnknownOperationException"),
-                Some(&message),
-            ),
-        };
-        finish(request, response)
+        decompress(request.header("content-encoding"), request.body)
     }
 
     /// A request id in DynamoDB's shape: 52 characters of `[0-9A-Z]`.
@@ -176,6 +227,41 @@ impl Handler {
             })
             .collect()
     }
+}
+
+/// The headers every response carries: its request id and CORS's.
+fn stamp(mut response: Response, id: String) -> Response {
+    response.headers.push(("x-amzn-RequestId", id));
+    response.headers.push(("Access-Control-Allow-Origin", "*".into()));
+    response.headers.push((
+        "Access-Control-Expose-Headers",
+        "x-amzn-RequestId,x-amzn-ErrorType,x-amz-crc32,Date".into(),
+    ));
+    response
+}
+
+/// How a request begins: answered, or a single-item write waiting for the log.
+#[derive(Debug)]
+pub enum Begun {
+    /// The complete response.
+    Answered(Response),
+    /// A write applied but not yet durable: await (or wait for) `deferred`, then pass its
+    /// outcome and `id` to [`Handler::written`].
+    Writing(Writing),
+}
+
+/// A single-item write [`Handler::begin`] started.
+#[derive(Debug)]
+pub struct Writing {
+    /// The request's id, for its response.
+    pub id: String,
+    /// The write's answer, ready once it is durable and visible.
+    pub deferred: Deferred<WriteItemOutput>,
+}
+
+enum Posted {
+    Answered(Response),
+    Writing(Deferred<WriteItemOutput>),
 }
 
 /// DynamoDB's error envelope for a database error: `__type` and `message`, and the members some

@@ -1,6 +1,7 @@
-//! The network side: accept connections, read each request (body bounded), run the handler on
-//! a blocking thread (engine calls never block the reactor), write the response; keep-alive;
-//! graceful shutdown.
+//! The network side: accept connections, read each request (body bounded), answer it, write
+//! the response; keep-alive; graceful shutdown. Requests that may block (batch and transaction
+//! writes, control-plane changes, Scan) run on the blocking pool; reads run on the reactor;
+//! single-item writes are applied on the reactor and await their durability there.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -17,7 +18,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::dispatch;
-use crate::handler::{standalone_error, Handler, Request, Response, REQUEST_BYTES_MAX};
+use crate::handler::{standalone_error, Begun, Handler, Request, Response, REQUEST_BYTES_MAX};
 
 /// How long shutdown waits for requests in flight before closing their connections.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -79,6 +80,29 @@ async fn answer(
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().map(str::to_string);
+    let target = parts.headers.get("x-amz-target").and_then(|t| t.to_str().ok());
+    if dispatch::defers(target) {
+        // PutItem, DeleteItem, UpdateItem: applied here (a writer lock held for microseconds);
+        // the answer waits for the log without blocking the reactor, woken by the storage
+        // core's completer once the write is durable and visible.
+        let request = Request {
+            method: &method,
+            path: &path,
+            query: query.as_deref(),
+            headers: &headers,
+            body: &body,
+        };
+        let response = match contained(|| handler.begin(&request)) {
+            Some(Begun::Answered(response)) => response,
+            Some(Begun::Writing(writing)) => {
+                let outcome = writing.deferred.await;
+                contained(|| handler.written(&request, writing.id, outcome))
+                    .unwrap_or_else(internal_error)
+            }
+            None => internal_error(),
+        };
+        return Ok(to_hyper(response));
+    }
     let log_waits = handler.log_waits();
     let run = move || {
         let request = Request {
@@ -90,10 +114,9 @@ async fn answer(
         };
         handler.handle(&request)
     };
-    let target = parts.headers.get("x-amz-target").and_then(|t| t.to_str().ok());
     let response = if dispatch::may_wait(target, log_waits) {
-        // Writes wait for the log (group commit, write, fsync): off the reactor, on the blocking
-        // pool.
+        // Writes that wait for the log (group commit, write, fsync) as a whole: off the
+        // reactor, on the blocking pool.
         tokio::task::spawn_blocking(run).await.unwrap_or_else(|error| {
             tracing::error!(%error, "request handler panicked");
             internal_error()
@@ -101,13 +124,16 @@ async fn answer(
     } else {
         // Reads take no lock a writer holds and make no system call (lock-free snapshots over
         // memory and mapped files): they run here, which saves two thread hand-offs per request.
-        // A panic is contained as on the blocking pool.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
-            tracing::error!("request handler panicked");
-            internal_error()
-        })
+        contained(run).unwrap_or_else(internal_error)
     };
     Ok(to_hyper(response))
+}
+
+/// Runs `work` on the reactor, containing a panic as the blocking pool does (logged; `None`).
+fn contained<T>(work: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+        .inspect_err(|_| tracing::error!("request handler panicked"))
+        .ok()
 }
 
 fn to_hyper(response: Response) -> hyper::Response<Full<Bytes>> {

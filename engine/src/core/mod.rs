@@ -17,7 +17,8 @@
 //!
 //! # Map
 //! - [`Core`] (`store`): open, write path, reads. `open`: recovery. `maintenance`: flush,
-//!   compaction, log deletion, the background worker. `compaction`: the policy.
+//!   compaction, log deletion, the background worker. `compaction`: the policy. `defer`:
+//!   deferred writes and their completer thread ([`Durable`]).
 //! - `shard`: a shard's writer state and publication. `version`: what readers see. `cell`: the
 //!   lock-free version pointer. `seqlock`: multi-shard publication. [`Snapshot`] (`snapshot`):
 //!   reads across shards.
@@ -29,6 +30,7 @@ mod batch;
 mod bytes;
 mod cell;
 mod compaction;
+mod defer;
 mod error;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzz;
@@ -49,6 +51,7 @@ mod version;
 pub use basalt_wal::{Durability, Lsn};
 pub use batch::Batch;
 pub use bytes::Bytes;
+pub use defer::Durable;
 pub use error::{Error, Result};
 pub use limits::KEY_BYTES_MAX;
 pub use options::{Options, SHARDS_MAX};
@@ -59,6 +62,9 @@ pub use store::{Core, Stats};
 #[cfg(loom)]
 #[doc(hidden)]
 pub use cell::VersionCell;
+#[cfg(loom)]
+#[doc(hidden)]
+pub use defer::{Queue, Slot};
 #[cfg(loom)]
 #[doc(hidden)]
 pub use seqlock::{Publishing, Seqlock};

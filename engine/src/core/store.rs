@@ -10,7 +10,8 @@ use basalt_wal::{Durability, Lsn, Ticket, Wal};
 
 use crate::core::batch::{self, Batch, Op};
 use crate::core::bytes::Bytes;
-use crate::core::error::{Error, Result};
+use crate::core::defer::{Durable, Queue, Slot};
+use crate::core::error::{io_error, Error, Result};
 use crate::core::manifest::Manifest;
 use crate::core::options::Options;
 use crate::core::route::{Routing, ShardId};
@@ -76,6 +77,17 @@ pub(crate) struct Inner<F: Fs> {
     pub(crate) jobs: Mutex<Jobs>,
     pub(crate) jobs_ready: Condvar,
     pub(crate) counters: Counters,
+    /// Deferred writes waiting for the completer thread (`defer`), and that thread once
+    /// started (on the first deferred write).
+    deferred: Queue<Deferred>,
+    completer: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// A write handed to the completer: its log ticket and touched shards, and where its outcome
+/// goes.
+struct Deferred {
+    applied: Applied,
+    slot: Arc<Slot>,
 }
 
 /// A write applied under its writer locks, waiting for the log ([`Inner::complete`]).
@@ -198,6 +210,80 @@ impl<F: Fs> Core<F> {
         self.inner.write_with(reads, decide)
     }
 
+    /// As [`Core::write_with`], but returns as soon as the batch is applied and its log record
+    /// enqueued, with a [`Durable`] that becomes ready once the write is durable and visible
+    /// (`docs/core.md`, "Deferred writes"). Nothing of the write is visible before then, and
+    /// nothing `decide` returns may be reported before then either: the caller holds its answer
+    /// until the [`Durable`] is ready, and reports the error instead if there is one.
+    ///
+    /// For callers that must not block for the log, such as an async server: the store's
+    /// completer thread waits for the log once for all the writes deferred meanwhile (sharing
+    /// the group commit with every other writer), publishes them and wakes their owners. This
+    /// call still takes writer locks (briefly) and may wait under backpressure as
+    /// [`Core::write_with`] does. When nothing is written the [`Durable`] is ready at once, and
+    /// so it is under [`Durability::None`] (no wait for the log to hand off) and for a write
+    /// locking several shards (completed here: its publication may have to wait for other
+    /// multi-shard writes, which the completer must never do).
+    ///
+    /// # Errors
+    /// As [`Core::write_with`], for everything up to the log; the log's own failure comes
+    /// through the [`Durable`].
+    pub fn write_with_deferred<T, E: From<Error>>(
+        &self,
+        reads: &[&[u8]],
+        decide: impl FnOnce(&[Option<Bytes>]) -> std::result::Result<(Batch, T), E>,
+    ) -> std::result::Result<(Durable, T), E> {
+        let (applied, decided) = self.inner.apply_with(reads, decide)?;
+        let durable = match applied {
+            None => Durable::ready(Ok(None)),
+            Some(applied) => self.defer(applied),
+        };
+        Ok((durable, decided))
+    }
+
+    /// Waits until every write deferred before this call is complete (durable and visible, or
+    /// failed): for changes that must come after the writes in flight, such as dropping a table
+    /// whose items they wrote.
+    pub fn settle(&self) {
+        self.inner.deferred.settle();
+    }
+
+    /// Hands `applied` to the completer thread (started on first use), or completes it here when
+    /// there is nothing to wait for or it must not be handed over.
+    fn defer(&self, applied: Applied) -> Durable {
+        let complete_here = |applied| Durable::ready(self.inner.complete(applied).map(Some));
+        if self.inner.durability() == Durability::None || applied.touched.len() > 1 {
+            return complete_here(applied);
+        }
+        if self.start_completer().is_err() {
+            // No thread for the completer (the system is out of threads): the write completes
+            // here, blocking, as under `write_with`; it is not lost.
+            return complete_here(applied);
+        }
+        let (durable, slot) = Durable::pending();
+        match self.inner.deferred.push(Deferred { applied, slot }) {
+            Ok(()) => durable,
+            Err(job) => {
+                // The store is closing: complete it here.
+                job.slot.fulfil(self.inner.complete(job.applied).map(Some));
+                durable
+            }
+        }
+    }
+
+    fn start_completer(&self) -> Result<()> {
+        let mut completer = lock(&self.inner.completer);
+        if completer.is_none() {
+            let inner = self.inner.clone();
+            let thread = std::thread::Builder::new()
+                .name("basalt-completer".into())
+                .spawn(move || inner.run_completer())
+                .map_err(io_error("spawn thread", &self.inner.dir))?;
+            *completer = Some(thread);
+        }
+        Ok(())
+    }
+
     /// The value of `key`, or `None`: the newest durable write, from the published version.
     ///
     /// # Errors
@@ -308,6 +394,12 @@ impl<F: Fs> Core<F> {
     }
 
     fn stop_worker(&mut self) {
+        // The completer first: it completes the deferred writes queued, which may publish roots
+        // a flush is waiting for.
+        self.inner.deferred.stop();
+        if let Some(completer) = lock(&self.inner.completer).take() {
+            let _ = completer.join();
+        }
         lock(&self.inner.jobs).stop = true;
         self.inner.jobs_ready.notify_all();
         if let Some(worker) = self.worker.take() {
@@ -381,6 +473,8 @@ impl<F: Fs> Inner<F> {
             jobs: Mutex::new(Jobs::default()),
             jobs_ready: Condvar::new(),
             counters: Counters::default(),
+            deferred: Queue::default(),
+            completer: Mutex::new(None),
         }
     }
 
@@ -500,11 +594,51 @@ impl<F: Fs> Inner<F> {
         Ok(lsn)
     }
 
+    /// The completer thread: completes the deferred writes in runs, one wait for the log per
+    /// run, until the queue is stopped and empty.
+    fn run_completer(&self) {
+        while let Some(mut run) = self.deferred.take() {
+            run.sort_unstable_by_key(|job| job.applied.ticket.first);
+            if let Some(last) = run.last() {
+                // One wait for the whole run: the log becomes durable in LSN order, so the last
+                // record's durability covers every earlier one. A failure is reported per write
+                // below (the writes of groups synced before it are durable and succeed).
+                let _ = self.wal.wait(last.applied.ticket);
+            }
+            let count = run.len();
+            for job in run {
+                // In LSN order; each wait in `complete` now returns at once.
+                job.slot.fulfil(self.complete(job.applied).map(Some));
+            }
+            self.deferred.completed(count);
+        }
+    }
+
     fn write_with<T, E: From<Error>>(
         &self,
         reads: &[&[u8]],
         decide: impl FnOnce(&[Option<Bytes>]) -> std::result::Result<(Batch, T), E>,
     ) -> std::result::Result<(Option<Lsn>, T), E> {
+        match self.apply_with(reads, decide)? {
+            (Some(applied), decided) => {
+                // The write's publication covers every locked shard through its LSN, so also
+                // the changes `decide` saw (at lower LSNs).
+                let lsn = self.complete(applied)?;
+                Ok((Some(lsn), decided))
+            }
+            (None, decided) => Ok((None, decided)),
+        }
+    }
+
+    /// [`Inner::write_with`] up to the log: reads, decides and applies under the writer locks,
+    /// and returns the write applied and waiting for the log (`None` if `decide` wrote
+    /// nothing). When nothing is written, or on an error, the changes `decide` saw are waited
+    /// for here, so the caller reports nothing they could take back.
+    fn apply_with<T, E: From<Error>>(
+        &self,
+        reads: &[&[u8]],
+        decide: impl FnOnce(&[Option<Bytes>]) -> std::result::Result<(Batch, T), E>,
+    ) -> std::result::Result<(Option<Applied>, T), E> {
         if reads.is_empty() {
             let error = Error::InvalidArgument("write_with needs at least one key to read".into());
             return Err(E::from(error));
@@ -540,12 +674,7 @@ impl<F: Fs> Inner<F> {
         });
         drop(states);
         match applied {
-            Ok(applied) => {
-                // The write's publication covers every locked shard through its LSN, so also
-                // the changes `decide` saw (`seen`, at lower LSNs).
-                let lsn = self.complete(applied)?;
-                Ok((Some(lsn), decided))
-            }
+            Ok(applied) => Ok((Some(applied), decided)),
             Err(error) => {
                 self.wait_published(&seen)?;
                 Err(error.into())

@@ -99,8 +99,11 @@ impl Db {
                  Disable deletion protection first.",
             ));
         }
-        // Waits for item operations in flight; later ones find the table gone.
+        // Waits for item operations in flight; later ones find the table gone. Deferred item
+        // writes (`Db::put_item_deferred`, …) leave the lock before they are durable: settle
+        // them too, so that every item write comes before the purge.
         let mut alive = table.alive.write().unwrap_or_else(PoisonError::into_inner);
+        self.inner.core.settle();
         let mut batch = Batch::new();
         batch.delete(catalog::table_key(&name));
         batch.put(catalog::purge_key(table.record.space), name.as_bytes());
@@ -364,6 +367,9 @@ impl Inner {
         stream: StreamChange,
     ) -> Result<Arc<Table>, DbError> {
         let mut live = table.alive.write().unwrap_or_else(PoisonError::into_inner);
+        // Deferred item writes left the lock before they were published: settle them, so the
+        // new definition (a backfill's recount, a stream's last record) comes after them all.
+        self.core.settle();
         let mut stream_now = live.stream.clone();
         let changed = self.change_stream(&mut stream_now, stream, &mut batch)?;
         let mut indexes = Vec::with_capacity(record.indexes.len());

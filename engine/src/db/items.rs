@@ -11,12 +11,13 @@ use crate::api::{
 use crate::core::{Batch, Bytes};
 use crate::db::check::Constraints;
 use crate::db::collection::{self, Sizes};
+use crate::db::deferred::{Completion, Deferred, Finish};
 use crate::db::exprs::{check_maps, ExprCache, NO_NAMES, NO_VALUES};
 use crate::db::guard::{return_old_on_failure, Guard};
 use crate::db::index::{self, IndexDeltas};
 use crate::db::row::{decode_row, encode_row, row_item, row_size};
 use crate::db::schema::Schema;
-use crate::db::{catalog, Db, Table};
+use crate::db::{catalog, Db, Live, Table};
 use crate::expr::{self, legacy, Bindings, DocPath, ExpressionKind, PathStep, Placeholders};
 use crate::model::{check_item_size, validate_value, write_item_json, Item};
 
@@ -186,6 +187,28 @@ impl Db {
     /// `ResourceNotFoundException` for a missing table, `InternalServerError` for a storage
     /// failure.
     pub fn put_item(&self, input: PutItemInput) -> Result<WriteItemOutput, DbError> {
+        self.put_item_with(input, Finish::Wait).map(|(output, _)| output)
+    }
+
+    /// PutItem, answered without waiting for the log: the checks, the condition and the write
+    /// happen now, and the answer comes from the [`Deferred`] once the item is durable and
+    /// visible (what `basalt-server`'s event loops use).
+    ///
+    /// # Errors
+    /// As [`Db::put_item`], except a log failure, which the [`Deferred`] reports.
+    pub fn put_item_deferred(
+        &self,
+        input: PutItemInput,
+    ) -> Result<Deferred<WriteItemOutput>, DbError> {
+        let (output, completion) = self.put_item_with(input, Finish::Defer)?;
+        Ok(Deferred::new(output, completion))
+    }
+
+    fn put_item_with(
+        &self,
+        input: PutItemInput,
+        finish: Finish,
+    ) -> Result<(WriteItemOutput, Option<Completion>), DbError> {
         let params = write_params!(input);
         params.check(input.item.as_ref(), "item")?;
         let (guard, placeholders) = params.guard(&self.inner.exprs, &[], &[])?;
@@ -197,8 +220,9 @@ impl Db {
         let size = check_item_size(item).map_err(|e| DbError::validation(e.to_string()))?;
         let table = self.inner.table(name)?;
         let row = encode_row(item, size);
-        let (old, collection) = self.write_row(
+        let Written { old, collection, completion } = self.write_row(
             &table,
+            finish,
             |schema, indexes| {
                 // The table's key first: DynamoDB reports its errors before the indexes'.
                 let key = schema.key_of_item(item)?;
@@ -214,7 +238,8 @@ impl Db {
         table.stats.replace(old_size, Some(size));
         let units = write_units(size.max(old_size.unwrap_or(0)));
         let collection = collection.map(|size| (&table.schema, item, size));
-        params.output(return_old, old.as_deref(), units, collection)
+        let output = params.output(return_old, old.as_deref(), units, collection)?;
+        Ok((output, completion))
     }
 
     /// GetItem: the item with the given key, if any. Every read is strongly consistent;
@@ -332,6 +357,26 @@ impl Db {
     /// # Errors
     /// As [`Db::put_item`].
     pub fn delete_item(&self, input: DeleteItemInput) -> Result<WriteItemOutput, DbError> {
+        self.delete_item_with(input, Finish::Wait).map(|(output, _)| output)
+    }
+
+    /// DeleteItem, answered without waiting for the log, as [`Db::put_item_deferred`].
+    ///
+    /// # Errors
+    /// As [`Db::delete_item`], except a log failure, which the [`Deferred`] reports.
+    pub fn delete_item_deferred(
+        &self,
+        input: DeleteItemInput,
+    ) -> Result<Deferred<WriteItemOutput>, DbError> {
+        let (output, completion) = self.delete_item_with(input, Finish::Defer)?;
+        Ok(Deferred::new(output, completion))
+    }
+
+    fn delete_item_with(
+        &self,
+        input: DeleteItemInput,
+        finish: Finish,
+    ) -> Result<(WriteItemOutput, Option<Completion>), DbError> {
         let params = write_params!(input);
         params.check(input.key.as_ref(), "key")?;
         let (guard, placeholders) = params.guard(&self.inner.exprs, &[], &[])?;
@@ -341,8 +386,9 @@ impl Db {
             unreachable!("required members were checked")
         };
         let table = self.inner.table(name)?;
-        let (old, collection) = self.write_row(
+        let Written { old, collection, completion } = self.write_row(
             &table,
+            finish,
             |schema, _| schema.key_of_key(key),
             |old| {
                 guard.check_row(old)?;
@@ -352,21 +398,28 @@ impl Db {
         let old_size = old.as_deref().map(row_size).transpose()?;
         table.stats.replace(old_size, None);
         let collection = collection.map(|size| (&table.schema, key, size));
-        params.output(return_old, old.as_deref(), write_units(old_size.unwrap_or(0)), collection)
+        let units = write_units(old_size.unwrap_or(0));
+        let output = params.output(return_old, old.as_deref(), units, collection)?;
+        Ok((output, completion))
     }
 
     /// Writes the row `decide` returns for the item as it is (or deletes it, for `None`)
     /// under the key `key_of` derives from the table's schema (and checks against its indexes),
-    /// holding the table's liveness
-    /// lock so that DeleteTable waits for it; returns the row replaced. `decide` gets the row as
+    /// holding the table's liveness lock so that DeleteTable waits for it; returns the row
+    /// replaced. `decide` gets the row as
     /// it is and runs under the shard's writer lock, so what it sees is exactly what the write
     /// replaces; an error from it writes nothing.
+    ///
+    /// Under [`Finish::Defer`] the write is applied but neither durable nor visible yet when
+    /// this returns: the [`Completion`] returned says when it is, and nothing may be reported
+    /// before then.
     pub(crate) fn write_row(
         &self,
         table: &Table,
+        finish: Finish,
         key_of: impl FnOnce(&Schema, &[Arc<index::Index>]) -> Result<Vec<u8>, DbError>,
         decide: impl FnOnce(Option<&[u8]>) -> Result<Option<Vec<u8>>, DbError>,
-    ) -> Result<(Option<Bytes>, Option<u64>), DbError> {
+    ) -> Result<Written, DbError> {
         let live = table.alive.read().unwrap_or_else(PoisonError::into_inner);
         if !live.open {
             return Err(DbError::table_not_found());
@@ -383,48 +436,96 @@ impl Db {
         let both = [key.as_slice(), counter.as_deref().unwrap_or_default()];
         let reads = if counter.is_some() { &both[..] } else { &both[..1] };
         let limit = self.inner.options.item_collection_bytes_max;
-        let (_, (old, deltas, size)) = self.inner.core.write_with(reads, |values| {
+        let decide = |values: &[Option<Bytes>]| {
             let old = values.first().cloned().flatten();
             let row = decide(old.as_deref())?;
-            let mut batch = Batch::new();
-            let mut deltas = IndexDeltas::default();
-            let local = index::maintain(
-                &live.indexes,
-                shards,
-                &key,
-                old.as_deref(),
-                row.as_deref(),
-                &mut batch,
-                &mut deltas,
-            )?;
-            let mut size = None;
-            if let Some(counter) = &counter {
-                let mut sizes = Sizes::new(limit);
-                sizes.read(counter, values.get(1).and_then(Option::as_deref))?;
-                let rows = sized(row.as_deref())? - sized(old.as_deref())?;
-                size = Some(sizes.add(counter, rows + local)?);
-                sizes.write(&mut batch);
-            }
-            if let Some(stream) = &live.stream {
-                stream.record(&key, old.as_deref(), row.as_deref(), false, &mut batch);
-            }
-            match row {
-                Some(row) => {
-                    batch.put(&key, row);
-                }
-                None if old.is_some() => {
-                    batch.delete(&key);
-                }
-                None => {}
-            }
+            let collection = counter
+                .as_deref()
+                .map(|counter| (counter, values.get(1).and_then(Option::as_deref), limit));
+            let (batch, deltas, size) =
+                row_batch(&live, shards, &key, old.as_deref(), row, collection)?;
             Ok::<_, DbError>((batch, (old, deltas, size)))
-        })?;
+        };
+        let core = &self.inner.core;
+        let (completion, (old, deltas, collection)) = match finish {
+            Finish::Wait => (None, core.write_with(reads, decide)?.1),
+            Finish::Defer => {
+                let (durable, decided) = core.write_with_deferred(reads, decide)?;
+                (Some(Completion::new(durable, live.stream.clone())), decided)
+            }
+        };
+        // The index statistics count the write now (DescribeTable's figures are approximate
+        // anyway); a deferred write's stream readers are woken once it is published.
         deltas.apply();
-        if let Some(stream) = &live.stream {
+        if let (Some(stream), None) = (&live.stream, &completion) {
             stream.written();
         }
-        Ok((old, size))
+        Ok(Written { old, collection, completion })
     }
+}
+
+/// The batch that replaces `old` with `row` (or deletes it, for `None`) as the item at `key`
+/// of a table whose item writes see `live`: the row, its index entries, its stream record and,
+/// on a table with local indexes, its collection's size (`collection`: the counter's key, its
+/// stored value and the size limit). Returns it with the index statistics' changes and the
+/// collection's new size.
+fn row_batch(
+    live: &Live,
+    shards: u16,
+    key: &[u8],
+    old: Option<&[u8]>,
+    row: Option<Vec<u8>>,
+    collection: Option<(&[u8], Option<&[u8]>, u64)>,
+) -> Result<(Batch, IndexDeltas, Option<u64>), DbError> {
+    let mut batch = Batch::new();
+    let mut deltas = IndexDeltas::default();
+    let local =
+        index::maintain(&live.indexes, shards, key, old, row.as_deref(), &mut batch, &mut deltas)?;
+    let size = match collection {
+        Some((counter, stored, limit)) => {
+            let rows = sized(row.as_deref())? - sized(old)?;
+            Some(resize_collection(counter, stored, limit, rows + local, &mut batch)?)
+        }
+        None => None,
+    };
+    if let Some(stream) = &live.stream {
+        stream.record(key, old, row.as_deref(), false, &mut batch);
+    }
+    match row {
+        Some(row) => {
+            batch.put(key, row);
+        }
+        None if old.is_some() => {
+            batch.delete(key);
+        }
+        None => {}
+    }
+    Ok((batch, deltas, size))
+}
+
+/// The new size of an item collection whose counter `counter` read `stored`, after a write
+/// that changes it by `delta` bytes (refused past `limit`); the counter's update goes into
+/// `batch`.
+fn resize_collection(
+    counter: &[u8],
+    stored: Option<&[u8]>,
+    limit: u64,
+    delta: i64,
+    batch: &mut Batch,
+) -> Result<u64, DbError> {
+    let mut sizes = Sizes::new(limit);
+    sizes.read(counter, stored)?;
+    let size = sizes.add(counter, delta)?;
+    sizes.write(batch);
+    Ok(size)
+}
+
+/// What [`Db::write_row`] did: the row replaced, the size of the item's collection (on a table
+/// with local secondary indexes), and, for a deferred write, what is left to wait for.
+pub(crate) struct Written {
+    pub(crate) old: Option<Bytes>,
+    pub(crate) collection: Option<u64>,
+    pub(crate) completion: Option<Completion>,
 }
 
 /// The attribute values and names of an item or key a write carries, once its member

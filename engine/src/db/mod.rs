@@ -5,7 +5,9 @@
 //! completely before anything is touched, so a bad request gets DynamoDB's error and changes
 //! nothing. Writes of items go through [`Core::write_with`], which reads the current item under
 //! the shard's writer lock: the old item (for `ReturnValues`, capacity and the table's item
-//! count) is exactly the one the write replaces.
+//! count) is exactly the one the write replaces. PutItem, UpdateItem and DeleteItem also come
+//! in a deferred form (`deferred.rs`, [`Deferred`]) whose answer is awaited rather than waited
+//! for, over [`Core::write_with_deferred`].
 
 mod backfill;
 mod batch;
@@ -13,6 +15,7 @@ pub(crate) mod catalog;
 mod check;
 mod collection;
 mod control;
+mod deferred;
 mod exprs;
 #[doc(hidden)]
 pub mod fuzz;
@@ -47,6 +50,7 @@ use catalog::{CleanStats, TableRecord};
 use schema::Schema;
 
 pub use collection::ITEM_COLLECTION_BYTES_MAX;
+pub use deferred::Deferred;
 pub use schema::{PARTITION_KEY_BYTES_MAX, SORT_KEY_BYTES_MAX};
 pub use stream::StreamOptions;
 pub use streams_api::StreamWaiter;

@@ -10,11 +10,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::api::{DbError, UpdateItemInput, WriteItemOutput};
-use crate::core::Bytes;
+use crate::db::deferred::{Completion, Deferred, Finish};
 use crate::db::exprs::{NO_NAMES, NO_VALUES};
 use crate::db::guard::Guard;
 use crate::db::items::{
     check_attribute_names, collection_metrics, consumed, write_params, write_units, WriteParams,
+    Written,
 };
 use crate::db::row::{decode_row, encode_row, row_size};
 use crate::db::{Db, Table};
@@ -47,6 +48,26 @@ impl Db {
     /// As [`Db::put_item`]; also a `ValidationException` when the update does not apply to
     /// the item (a type mismatch, a path through a missing map) or makes it too large.
     pub fn update_item(&self, input: UpdateItemInput) -> Result<WriteItemOutput, DbError> {
+        self.update_item_with(input, Finish::Wait).map(|(output, _)| output)
+    }
+
+    /// UpdateItem, answered without waiting for the log, as [`Db::put_item_deferred`].
+    ///
+    /// # Errors
+    /// As [`Db::update_item`], except a log failure, which the [`Deferred`] reports.
+    pub fn update_item_deferred(
+        &self,
+        input: UpdateItemInput,
+    ) -> Result<Deferred<WriteItemOutput>, DbError> {
+        let (output, completion) = self.update_item_with(input, Finish::Defer)?;
+        Ok(Deferred::new(output, completion))
+    }
+
+    fn update_item_with(
+        &self,
+        input: UpdateItemInput,
+        finish: Finish,
+    ) -> Result<(WriteItemOutput, Option<Completion>), DbError> {
         let params = write_params!(input);
         params.check(input.key.as_ref(), "key")?;
         let legacy_present = [("AttributeUpdates", input.attribute_updates.is_some())];
@@ -69,8 +90,9 @@ impl Db {
         let key_names: Vec<&str> =
             table.schema.attributes().map(|(attribute, _)| attribute.name.as_str()).collect();
         expr::check_update_keys(&targets, &key_names)?;
-        let (old, new_item, size, collection) =
-            self.apply(&table, key, &guard, changes.update.as_deref(), bindings)?;
+        let (written, new_item, size) =
+            self.apply(&table, finish, key, &guard, changes.update.as_deref(), bindings)?;
+        let Written { old, collection, completion } = written;
         let old_size = old.as_deref().map(row_size).transpose()?;
         table.stats.replace(old_size, Some(size));
         let old_item = || old.as_deref().map(decode_row).transpose();
@@ -86,14 +108,15 @@ impl Db {
         let units = write_units(size.max(old_size.unwrap_or(0)));
         let mode = params.return_consumed_capacity.map(String::as_str);
         let collection = collection.map(|size| (&table.schema, key, size));
-        Ok(WriteItemOutput {
+        let output = WriteItemOutput {
             attributes,
             consumed_capacity: consumed(name, mode, units),
             item_collection_metrics: collection_metrics(
                 params.return_item_collection_metrics,
                 collection,
             ),
-        })
+        };
+        Ok((output, completion))
     }
 
     /// The update to apply: `UpdateExpression` (its placeholders recorded in `placeholders`)
@@ -133,19 +156,21 @@ impl Db {
 
     /// Checks the condition on the item as it is, applies `update` to it (to the bare key when
     /// there is none) and writes the result, all under the shard's writer lock. Returns the row
-    /// replaced, the new item and its size, and the size of its item collection (on a table
-    /// with local secondary indexes).
+    /// replaced (with the size of its item collection, and what is left to wait for under
+    /// [`Finish::Defer`]), the new item and its size.
     fn apply(
         &self,
         table: &Table,
+        finish: Finish,
         key: &Item,
         guard: &Guard<'_>,
         update: Option<&UpdateExpression>,
         bindings: Bindings<'_>,
-    ) -> Result<(Option<Bytes>, Item, usize, Option<u64>), DbError> {
+    ) -> Result<(Written, Item, usize), DbError> {
         let mut new_item: Option<(Item, usize)> = None;
-        let (old, collection) = self.write_row(
+        let written = self.write_row(
             table,
+            finish,
             |schema, _| schema.key_of_key(key),
             |old_row| {
                 let (item, size, row) = updated_row(key, old_row, guard, update, bindings)?;
@@ -154,7 +179,7 @@ impl Db {
             },
         )?;
         let (item, size) = new_item.expect("a successful write decided its row");
-        Ok((old, item, size, collection))
+        Ok((written, item, size))
     }
 }
 

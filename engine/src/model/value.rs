@@ -610,9 +610,11 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, ValueError> {
     if text.len() % 4 != 0 {
         return Err(ValueError::Base64Length { length: text.len() });
     }
-    if let Some(character) =
-        text.chars().find(|&c| !(c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '='))
-    {
+    // Bytes, not chars: every byte before the first one outside the alphabet is ASCII, so
+    // that byte starts the character to report.
+    let outside = |b: &u8| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+    if let Some(at) = text.as_bytes().iter().position(outside) {
+        let character = text[at..].chars().next().expect("a character starts at a non-ASCII byte");
         return Err(ValueError::Base64Character { character });
     }
     // The alphabet and length are right, so what is left is misplaced padding or non-zero

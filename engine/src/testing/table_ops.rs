@@ -89,7 +89,7 @@ use crate::api::{
 };
 use crate::core::{Durability, Options};
 use crate::model::{AttributeValue, Item, Number};
-use crate::{Db, DbOptions, StreamOptions, TtlOptions};
+use crate::{Db, DbOptions, Deferred, StreamOptions, TtlOptions};
 
 /// The table every run uses.
 const TABLE: &str = "ops";
@@ -1545,6 +1545,10 @@ struct Harness<'d> {
     index_checks: usize,
     /// The changes the table's stream must hold.
     stream: stream::StreamLog,
+    /// Single-item writes so far: every other one goes through the deferred API
+    /// (`Db::put_item_deferred` & co., answered once durable), which must answer exactly as the
+    /// blocking one.
+    writes: u64,
 }
 
 /// Runs `ops` against a database in `dir` (created there, empty) and the reference, comparing
@@ -1557,8 +1561,9 @@ pub fn run(ops: &[Op], dir: &Path) {
     let db = Db::open_with(dir, options()).expect("open the database");
     create_table(&db);
     let stream = stream::StreamLog::new(&db);
+    let model = BTreeMap::new();
     let mut harness =
-        Harness { dir, db: Some(db), model: BTreeMap::new(), tokens: 0, index_checks: 0, stream };
+        Harness { dir, db: Some(db), model, tokens: 0, index_checks: 0, stream, writes: 0 };
     for (at, op) in ops.iter().enumerate() {
         let watch = harness.watch(op);
         match op {
@@ -1656,6 +1661,36 @@ impl Harness<'_> {
         self.db.as_ref().expect("the database is open between operations")
     }
 
+    /// Whether this single-item write goes through the deferred API (every other one).
+    fn deferred(&mut self) -> bool {
+        self.writes += 1;
+        self.writes % 2 == 0
+    }
+
+    fn put_item(&mut self, input: PutItemInput) -> Result<WriteItemOutput, DbError> {
+        if self.deferred() {
+            self.db().put_item_deferred(input).and_then(Deferred::wait)
+        } else {
+            self.db().put_item(input)
+        }
+    }
+
+    fn delete_item(&mut self, input: DeleteItemInput) -> Result<WriteItemOutput, DbError> {
+        if self.deferred() {
+            self.db().delete_item_deferred(input).and_then(Deferred::wait)
+        } else {
+            self.db().delete_item(input)
+        }
+    }
+
+    fn update_item(&mut self, input: UpdateItemInput) -> Result<WriteItemOutput, DbError> {
+        if self.deferred() {
+            self.db().update_item_deferred(input).and_then(Deferred::wait)
+        } else {
+            self.db().update_item(input)
+        }
+    }
+
     fn old(&self, key: Key) -> Option<&Item> {
         self.model.get(&key.model_key())
     }
@@ -1712,7 +1747,7 @@ impl Harness<'_> {
                 let old = self.store(op.key.model_key(), Some(item));
                 old.filter(|_| op.return_old)
             });
-        let actual = write_answer(self.db().put_item(input.clone()), &input);
+        let actual = write_answer(self.put_item(input.clone()), &input);
         self.compare_write(&(op, input), &expected, &actual);
         self.check_count();
     }
@@ -1734,7 +1769,7 @@ impl Harness<'_> {
         let expected = self
             .check_condition(op.key, op.condition.as_ref(), op.old_on_failure)
             .map(|()| self.store(op.key.model_key(), None));
-        let actual = write_answer(self.db().delete_item(input.clone()), &input);
+        let actual = write_answer(self.delete_item(input.clone()), &input);
         self.compare_write(&(op, input), &expected, &actual);
         self.check_count();
     }
@@ -1763,7 +1798,7 @@ impl Harness<'_> {
             ..UpdateItemInput::default()
         };
         let expected = self.expected_update(op);
-        let mut actual = write_answer(self.db().update_item(input.clone()), &input);
+        let mut actual = write_answer(self.update_item(input.clone()), &input);
         if targets(&op.update).contains(&Target::ListElement)
             && matches!(op.returns, Returns::UpdatedOld | Returns::UpdatedNew)
         {

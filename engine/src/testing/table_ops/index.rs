@@ -382,11 +382,11 @@ impl Harness<'_> {
                 expression_attribute_values: Some([(":w".to_owned(), value)].into()),
                 ..UpdateItemInput::default()
             };
-            self.db().update_item(input).map(|_| ())
+            self.update_item(input).map(|_| ())
         } else {
             let mut item = put_item(op.key, &op.attrs);
             item.insert(name.to_owned(), value);
-            self.db().put_item(PutItemInput::new(TABLE, item)).map(|_| ())
+            self.put_item(PutItemInput::new(TABLE, item)).map(|_| ())
         };
         let prefix = format!(
             "One or more parameter values were invalid: Type mismatch for Index Key {name} \
