@@ -27,6 +27,8 @@ RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
   cargo test -p basalt --release --test loom_commit
 RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
   cargo test -p basalt --release --test loom_stream_wakeup
+RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
+  cargo test -p basalt --release --test loom_deferred
 
 if [ "${BASALT_SKIP_FUZZ:-0}" != "1" ]; then
   echo "== fuzz targets"

@@ -1,8 +1,9 @@
 //! Synchronization primitives: `std`'s, or loom's when built with `--cfg loom`.
 //!
 //! The version cell, the publication seqlock and the stream wake-up take their atomics, locks
-//! and `Arc` from here, so the loom models in `tests/loom_version_cell.rs`,
-//! `tests/loom_commit.rs` and `tests/loom_stream_wakeup.rs` explore the code the engine runs.
+//! and `Arc` from here, and the deferred writes' queue and slots their locks and condvars, so the
+//! loom models in `tests/loom_version_cell.rs`, `tests/loom_commit.rs`,
+//! `tests/loom_stream_wakeup.rs` and `tests/loom_deferred.rs` explore the code the engine runs.
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicUsize, Ordering};

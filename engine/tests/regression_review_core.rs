@@ -1,7 +1,8 @@
 //! Regression tests from a review of `basalt::core`: each test is named after a defect the
 //! review found (deadlocks between multi-shard writes, backpressure and the flush worker;
 //! writes lost from view after a log failure; concurrent log deletion; a log that lost
-//! segments; invalid options; a crash while creating a store) and passes now that it is fixed.
+//! segments; invalid options; a crash while creating a store; a deferred write that wrote
+//! nothing blocking its caller for the log) and passes now that it is fixed.
 //!
 //! Concurrency tests drive exact interleavings through `GateFs`, a wrapper around `StdFs`
 //! whose `sync_data` can be held (a gate with permits) or made to fail, separately for log
@@ -695,4 +696,146 @@ fn crash_between_creating_the_manifest_and_the_log_leaves_an_openable_store() {
     // Once the log exists, losing it is detected.
     std::fs::remove_dir_all(dir.path().join("wal")).unwrap();
     assert!(Core::open(dir.path(), options(2, false)).is_err(), "a lost log is refused");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deferred writes (`Core::write_with_deferred`), from the review of the completer.
+
+/// Polls `durable` once without a task to wake.
+fn poll_once(durable: &mut basalt::core::Durable) -> bool {
+    use std::future::Future;
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    std::pin::Pin::new(durable).poll(&mut cx).is_ready()
+}
+
+fn put_deferred(core: &Core<GateFs>, key: &[u8], value: &[u8]) -> basalt::core::Durable {
+    let (durable, decided) = core.write_with_deferred(&[key], |_| {
+        let mut batch = Batch::new();
+        batch.put(key, value);
+        Ok::<_, basalt::core::Error>((batch, ()))
+    });
+    decided.unwrap();
+    durable
+}
+
+/// A deferred write that writes nothing (a condition that fails, a delete of a missing item)
+/// on a shard holding another deferred write not yet durable blocked its caller until the log
+/// synced: an event loop stalled for a group commit. Now the call returns at once and its
+/// `Durable` becomes ready once what its decision read is durable and visible.
+#[test]
+fn deferred_write_that_writes_nothing_blocked_its_caller_for_the_log() {
+    let fs = GateFs::default();
+    let core = Arc::new(Core::open_with(fs.clone(), leaked_dir(), options(3, false)).unwrap());
+    fs.wal.close();
+    let syncs = fs.wal.arrived();
+    let mut first = put_deferred(&core, &key(S0, "a"), b"1");
+    fs.wal.wait_arrived(syncs + 1);
+    assert!(!poll_once(&mut first), "the put is durable only once its sync passes");
+    // Decides on the same shard (so its read sees the put in flight) and writes nothing.
+    let core2 = core.clone();
+    let call = spawn(move || {
+        let (durable, decided) = core2.write_with_deferred(&[&key(S0, "a")], |values| {
+            Ok::<_, basalt::core::Error>((Batch::new(), values[0].as_deref().map(<[u8]>::to_vec)))
+        });
+        (durable, decided.unwrap())
+    });
+    let (mut second, saw) = call.recv_timeout(Duration::from_secs(10)).expect("the call returned");
+    assert_eq!(saw.as_deref(), Some(&b"1"[..]), "the decision saw the put in flight");
+    assert!(!poll_once(&mut second), "what it saw is not durable yet");
+    fs.wal.open();
+    assert_eq!(second.wait().unwrap(), None, "it wrote nothing");
+    assert!(poll_once(&mut first));
+    assert_eq!(core.get(&key(S0, "a")).unwrap().as_deref(), Some(&b"1"[..]), "and it is visible");
+    std::mem::forget(core);
+}
+
+/// A log failure with several deferred writes in one run: those of a group synced before the
+/// failure are durable and answered, the rest fail and are never visible.
+#[test]
+fn log_failure_with_deferred_writes_in_flight_fails_only_the_lost_ones() {
+    let fs = GateFs::default();
+    let core = Arc::new(Core::open_with(fs.clone(), leaked_dir(), options(3, false)).unwrap());
+    fs.wal.close();
+    let syncs = fs.wal.arrived();
+    let first = put_deferred(&core, &key(S0, "a"), b"1");
+    // The completer is syncing the group of `a`; the next two make another group.
+    fs.wal.wait_arrived(syncs + 1);
+    let second = put_deferred(&core, &key(S0, "b"), b"2");
+    let third = put_deferred(&core, &key(S1, "c"), b"3");
+    fs.wal.fail_after(1);
+    assert!(first.wait().is_ok(), "its group synced");
+    assert!(second.wait().is_err() && third.wait().is_err(), "their group failed");
+    assert_eq!(core.get(&key(S0, "a")).unwrap().as_deref(), Some(&b"1"[..]));
+    assert_eq!(core.get(&key(S0, "b")).unwrap(), None);
+    assert_eq!(core.get(&key(S1, "c")).unwrap(), None);
+    core.settle();
+    std::mem::forget(core);
+}
+
+/// Dropping the store with deferred writes queued completes them first.
+#[test]
+fn dropping_the_store_completes_the_deferred_writes_queued() {
+    let fs = GateFs::default();
+    let dir = leaked_dir();
+    let core = Core::open_with(fs.clone(), &dir, options(3, true)).unwrap();
+    fs.wal.close();
+    let syncs = fs.wal.arrived();
+    let first = put_deferred(&core, &key(S0, "a"), b"1");
+    fs.wal.wait_arrived(syncs + 1);
+    let second = put_deferred(&core, &key(S1, "b"), b"2");
+    let gate = fs.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        gate.wal.open();
+    });
+    drop(core);
+    assert!(first.wait().unwrap().is_some());
+    assert!(second.wait().unwrap().is_some());
+    let core = Core::open_with(fs, &dir, options(3, true)).unwrap();
+    assert_eq!(core.get(&key(S1, "b")).unwrap().as_deref(), Some(&b"2"[..]));
+    core.close().unwrap();
+}
+
+/// A completer that panicked (here: in a hook an embedder gave `Durable::on_ready`) left the
+/// other deferred writes waiting forever, and `settle` with them. Now they fail, the store is
+/// poisoned, and `settle` returns.
+#[test]
+fn a_panic_on_the_completer_fails_the_deferred_writes_instead_of_hanging_them() {
+    let fs = GateFs::default();
+    let core = Arc::new(Core::open_with(fs.clone(), leaked_dir(), options(3, false)).unwrap());
+    fs.wal.close();
+    let syncs = fs.wal.arrived();
+    let first = put_deferred(&core, &key(S0, "a"), b"1");
+    first.on_ready(|_| panic!("a hook that panics"));
+    fs.wal.wait_arrived(syncs + 1);
+    // Queued behind the run the completer is syncing.
+    let second = put_deferred(&core, &key(S1, "b"), b"2");
+    let third = put_deferred(&core, &key(S2, "c"), b"3");
+    fs.wal.open();
+    assert!(first.wait().is_ok(), "its outcome was left before the hook ran");
+    let results = spawn(move || (second.wait(), third.wait()));
+    let (second, third) = results.recv_timeout(Duration::from_secs(10)).expect("no hang");
+    assert!(second.is_err() && third.is_err(), "{second:?} {third:?}");
+    let settle = spawn({
+        let core = core.clone();
+        move || core.settle()
+    });
+    settle.recv_timeout(Duration::from_secs(10)).expect("settle returns");
+    let refused = put_deferred_result(&core, &key(S0, "d"), b"4");
+    assert!(matches!(refused, Err(basalt::core::Error::Poisoned { .. })), "{refused:?}");
+    std::mem::forget(core);
+}
+
+fn put_deferred_result(
+    core: &Core<GateFs>,
+    key: &[u8],
+    value: &[u8],
+) -> basalt::core::Result<Option<Lsn>> {
+    let (durable, decided) = core.write_with_deferred(&[key], |_| {
+        let mut batch = Batch::new();
+        batch.put(key, value);
+        Ok::<_, basalt::core::Error>((batch, ()))
+    });
+    decided?;
+    durable.wait()
 }

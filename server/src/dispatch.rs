@@ -84,11 +84,12 @@ pub fn defers(target: Option<&str>) -> bool {
 }
 
 /// Starts the single-item write `target` names (one of [`DEFERRED`]) with the JSON `body`: the
-/// checks, the condition and the write happen now; the answer comes from the returned
-/// [`Deferred`] once the write is durable and visible.
+/// checks, the condition and the write happen now; the answer (also the operation's refusal)
+/// comes from the returned [`Deferred`] once the write is durable and visible.
 ///
 /// # Errors
-/// As [`dispatch`]; [`Failure::UnknownOperation`] for a target not in [`DEFERRED`].
+/// A body that does not decode; [`Failure::UnknownOperation`] for a target not in
+/// [`DEFERRED`].
 pub fn start_write(
     db: &Db,
     target: Option<&str>,
@@ -96,9 +97,9 @@ pub fn start_write(
 ) -> Result<Deferred<WriteItemOutput>, Failure> {
     let operation = target.and_then(|t| t.strip_prefix(TARGET_PREFIX)).unwrap_or_default();
     Ok(match operation {
-        "PutItem" => db.put_item_deferred(decode_request(body)?)?,
-        "DeleteItem" => db.delete_item_deferred(decode_request(body)?)?,
-        "UpdateItem" => db.update_item_deferred(decode_request(body)?)?,
+        "PutItem" => db.put_item_deferred(decode_request(body)?),
+        "DeleteItem" => db.delete_item_deferred(decode_request(body)?),
+        "UpdateItem" => db.update_item_deferred(decode_request(body)?),
         other => return Err(Failure::UnknownOperation(format!("Unknown operation: {other}"))),
     })
 }

@@ -267,6 +267,23 @@ impl<S: Sink> GroupCommit<S> {
         self.wait_for(state, ticket.last, ticket.need)
     }
 
+    /// Waits until every record through `last` (an LSN already assigned) is as durable as the
+    /// queue's durability promises: [`GroupCommit::wait`] for a caller that holds no ticket,
+    /// only an LSN (one it read from a record another appender enqueued).
+    ///
+    /// # Errors
+    /// [`Error::Poisoned`]: a group holding, or written before, those records failed.
+    pub fn wait_through(&self, last: Lsn) -> Result<()> {
+        let state = lock(&self.state);
+        assert!(last < state.next_lsn, "waiting for {last:?}, which is not assigned yet");
+        let need = match self.durability {
+            Durability::Sync => Need::Synced,
+            Durability::Buffered => Need::Written,
+            Durability::None => Need::Enqueued,
+        };
+        self.wait_for(state, last, need)
+    }
+
     /// Writes and syncs everything appended so far, whatever the durability; returns the last
     /// LSN now durable.
     ///

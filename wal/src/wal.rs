@@ -153,6 +153,15 @@ impl<F: Fs> Wal<F> {
         self.queue.wait(ticket)
     }
 
+    /// Waits until every record through `last` (an LSN already assigned, perhaps to another
+    /// appender's record) is as durable as the log's [`Durability`] promises.
+    ///
+    /// # Errors
+    /// [`Error::Poisoned`].
+    pub fn wait_through(&self, last: Lsn) -> Result<()> {
+        self.queue.wait_through(last)
+    }
+
     /// Makes every record appended so far durable, whatever the log's durability; returns the
     /// last LSN now durable.
     ///

@@ -115,7 +115,7 @@ impl Durable {
 
     /// Runs `hook` once the outcome is known, whoever holds this `Durable` and even if it is
     /// dropped: at once if it is known already, else on the completer's thread right after the
-    /// write is published (`true`) or has failed (`false`). For what must follow the write's
+    /// write is published (`true`) or has failed (`false`) and its owner is woken. For what must follow the write's
     /// publication whatever becomes of its answer, such as waking a stream's readers. One
     /// hook per write; keep it short.
     pub fn on_ready(&self, hook: impl FnOnce(bool) + Send + 'static) {
@@ -149,6 +149,14 @@ impl Future for Durable {
 }
 
 impl Slot {
+    /// Leaves `error` for the write's owner unless an outcome was left already (the completer
+    /// panicked while completing it).
+    pub fn fail_if_pending(&self, error: crate::core::Error) {
+        if lock(&self.state).published.is_none() {
+            self.fulfil(Err(error));
+        }
+    }
+
     /// Leaves `outcome` for the write's owner and wakes it (outside the lock).
     pub fn fulfil(&self, outcome: Result<Option<Lsn>>) {
         let mut state = lock(&self.state);
@@ -159,12 +167,13 @@ impl Slot {
         let waker = state.waker.take();
         let hook = state.hook.take();
         drop(state);
-        if let Some(hook) = hook {
-            hook(published);
-        }
         self.ready.notify_all();
         if let Some(waker) = waker {
             waker.wake();
+        }
+        // Last: should it panic, the owner has its outcome all the same.
+        if let Some(hook) = hook {
+            hook(published);
         }
     }
 }

@@ -85,6 +85,12 @@ pub enum Error {
     /// The store was closed.
     #[error("store is closed")]
     Closed,
+    /// A thread of the store panicked (a broken invariant: a bug); the store is poisoned.
+    #[error("the store's {thread} thread panicked")]
+    Panicked {
+        /// Which thread.
+        thread: &'static str,
+    },
 }
 
 /// The storage core's result type.

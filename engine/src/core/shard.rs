@@ -184,6 +184,14 @@ impl Shard {
         state.publish_through(lsn, &self.cell)
     }
 
+    /// Publishes through `lsn`, whose record (and so every earlier one) is durable, on behalf
+    /// of whichever writers sealed those roots; a multi-shard root among them is left to its
+    /// own writer, which this waits for. Returns whether the shard froze its live tree.
+    pub(crate) fn publish_durable(&self, lsn: Lsn) -> bool {
+        // LSN 0 is no record's: no multi-shard root is this caller's own.
+        self.publish_until_multi(lsn, Lsn(0))
+    }
+
     /// Drops the sealed roots at or after `lsn`, whose log records failed; the working tree goes
     /// back to the newest root kept. Earlier roots are durable and stay for their writers to
     /// publish. (No write is applied after a log failure: the log refuses every later record.)

@@ -83,11 +83,77 @@ pub(crate) struct Inner<F: Fs> {
     completer: Mutex<Option<JoinHandle<()>>>,
 }
 
-/// A write handed to the completer: its log ticket and touched shards, and where its outcome
-/// goes.
+/// A write handed to the completer, and where its outcome goes.
 struct Deferred {
-    applied: Applied,
+    pending: Pending,
     slot: Arc<Slot>,
+}
+
+/// The jobs of a run the completer has not finished. Should the completer panic (a broken
+/// invariant), they fail and the store is poisoned, so that no owner (nor a `settle`) waits
+/// forever.
+struct Unfinished<'a, F: Fs> {
+    jobs: std::vec::IntoIter<Deferred>,
+    /// The job being completed.
+    current: Option<Arc<Slot>>,
+    inner: &'a Inner<F>,
+}
+
+impl<F: Fs> Drop for Unfinished<'_, F> {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let error = self.inner.poison(Error::Panicked { thread: "completer" });
+        let Error::Poisoned { cause } = error else { unreachable!("poison returns Poisoned") };
+        let mut count = 0;
+        let slots = self.current.take().into_iter().chain(self.jobs.by_ref().map(|job| job.slot));
+        for slot in slots {
+            slot.fail_if_pending(Error::Poisoned { cause: cause.clone() });
+            count += 1;
+        }
+        self.inner.deferred.completed(count);
+        // No completer from now on: later deferred writes complete in their callers (and the
+        // poisoned store refuses new ones); those queued already fail.
+        self.inner.deferred.stop();
+        while let Some(run) = self.inner.deferred.take() {
+            let count = run.len();
+            for job in run {
+                job.slot.fail_if_pending(Error::Poisoned { cause: cause.clone() });
+            }
+            self.inner.deferred.completed(count);
+        }
+    }
+}
+
+/// What a [`Core::write_with`] leaves to wait for before its outcome may be reported.
+enum Pending {
+    /// Nothing.
+    Nothing,
+    /// Nothing was written, but the reads saw changes not yet published: these shards must
+    /// publish through these LSNs first.
+    Seen(Vec<(ShardId, Lsn)>),
+    /// The write, applied and sealed, waiting for the log.
+    Applied(Applied),
+}
+
+impl Pending {
+    fn seen(seen: Vec<(ShardId, Lsn)>) -> Pending {
+        if seen.is_empty() {
+            Pending::Nothing
+        } else {
+            Pending::Seen(seen)
+        }
+    }
+
+    /// The last LSN the log must make durable for this to complete.
+    fn last_lsn(&self) -> Option<Lsn> {
+        match self {
+            Pending::Nothing => None,
+            Pending::Seen(seen) => seen.iter().map(|&(_, lsn)| lsn).max(),
+            Pending::Applied(applied) => Some(applied.ticket.last),
+        }
+    }
 }
 
 /// A write applied under its writer locks, waiting for the log ([`Inner::complete`]).
@@ -212,33 +278,30 @@ impl<F: Fs> Core<F> {
 
     /// As [`Core::write_with`], but returns as soon as the batch is applied and its log record
     /// enqueued, with a [`Durable`] that becomes ready once the write is durable and visible
-    /// (`docs/core.md`, "Deferred writes"). Nothing of the write is visible before then, and
-    /// nothing `decide` returns may be reported before then either: the caller holds its answer
-    /// until the [`Durable`] is ready, and reports the error instead if there is one.
+    /// (`docs/core.md`, write path step 9), and with `decide`'s outcome, which the caller must
+    /// not report before then: when nothing is written, the [`Durable`] becomes ready once the
+    /// changes `decide` saw are durable and visible (at once if they were already). If it ends
+    /// in an error, that error is the outcome (the log failed: what `decide` saw, or this write,
+    /// may be lost).
     ///
     /// For callers that must not block for the log, such as an async server: the store's
     /// completer thread waits for the log once for all the writes deferred meanwhile (sharing
     /// the group commit with every other writer), publishes them and wakes their owners. This
     /// call still takes writer locks (briefly) and may wait under backpressure as
-    /// [`Core::write_with`] does. When nothing is written the [`Durable`] is ready at once, and
-    /// so it is under [`Durability::None`] (no wait for the log to hand off) and for a write
-    /// locking several shards (completed here: its publication may have to wait for other
-    /// multi-shard writes, which the completer must never do).
+    /// [`Core::write_with`] does. Under [`Durability::None`] (no wait for the log to hand off)
+    /// and for a write locking several shards (its publication may have to wait for other
+    /// multi-shard writes, which the completer must never do) the write completes in the call.
     ///
     /// # Errors
-    /// As [`Core::write_with`], for everything up to the log; the log's own failure comes
-    /// through the [`Durable`].
+    /// `decide`'s outcome is `Err` as [`Core::write_with`]'s would be, for everything up to the
+    /// log; the log's own failure comes through the [`Durable`].
     pub fn write_with_deferred<T, E: From<Error>>(
         &self,
         reads: &[&[u8]],
         decide: impl FnOnce(&[Option<Bytes>]) -> std::result::Result<(Batch, T), E>,
-    ) -> std::result::Result<(Durable, T), E> {
-        let (applied, decided) = self.inner.apply_with(reads, decide)?;
-        let durable = match applied {
-            None => Durable::ready(Ok(None)),
-            Some(applied) => self.defer(applied),
-        };
-        Ok((durable, decided))
+    ) -> (Durable, std::result::Result<T, E>) {
+        let (pending, decided) = self.inner.apply_with(reads, decide);
+        (self.defer(pending), decided)
     }
 
     /// Waits until every write deferred before this call is complete (durable and visible, or
@@ -248,24 +311,29 @@ impl<F: Fs> Core<F> {
         self.inner.deferred.settle();
     }
 
-    /// Hands `applied` to the completer thread (started on first use), or completes it here when
-    /// there is nothing to wait for or it must not be handed over.
-    fn defer(&self, applied: Applied) -> Durable {
-        let complete_here = |applied| Durable::ready(self.inner.complete(applied).map(Some));
-        if self.inner.durability() == Durability::None || applied.touched.len() > 1 {
-            return complete_here(applied);
+    /// Hands `pending` to the completer thread (started on first use), or completes it here
+    /// when there is nothing to wait for or it must not be handed over.
+    fn defer(&self, pending: Pending) -> Durable {
+        let complete_here = |pending| Durable::ready(self.inner.finish(pending));
+        let here = match &pending {
+            Pending::Nothing => true,
+            Pending::Applied(applied) => applied.touched.len() > 1,
+            Pending::Seen(_) => false,
+        };
+        if here || self.inner.durability() == Durability::None {
+            return complete_here(pending);
         }
         if self.start_completer().is_err() {
             // No thread for the completer (the system is out of threads): the write completes
             // here, blocking, as under `write_with`; it is not lost.
-            return complete_here(applied);
+            return complete_here(pending);
         }
         let (durable, slot) = Durable::pending();
-        match self.inner.deferred.push(Deferred { applied, slot }) {
+        match self.inner.deferred.push(Deferred { pending, slot }) {
             Ok(()) => durable,
             Err(job) => {
                 // The store is closing: complete it here.
-                job.slot.fulfil(self.inner.complete(job.applied).map(Some));
+                job.slot.fulfil(self.inner.finish(job.pending));
                 durable
             }
         }
@@ -598,20 +666,50 @@ impl<F: Fs> Inner<F> {
     /// run, until the queue is stopped and empty.
     fn run_completer(&self) {
         while let Some(mut run) = self.deferred.take() {
-            run.sort_unstable_by_key(|job| job.applied.ticket.first);
-            if let Some(last) = run.last() {
+            run.sort_unstable_by_key(|job| job.pending.last_lsn());
+            if let Some(last) = run.last().and_then(|job| job.pending.last_lsn()) {
                 // One wait for the whole run: the log becomes durable in LSN order, so the last
                 // record's durability covers every earlier one. A failure is reported per write
                 // below (the writes of groups synced before it are durable and succeed).
-                let _ = self.wal.wait(last.applied.ticket);
+                let _ = self.wal.wait_through(last);
             }
             let count = run.len();
-            for job in run {
-                // In LSN order; each wait in `complete` now returns at once.
-                job.slot.fulfil(self.complete(job.applied).map(Some));
+            let mut run = Unfinished { jobs: run.into_iter(), current: None, inner: self };
+            for job in run.jobs.by_ref() {
+                run.current = Some(job.slot.clone());
+                // In LSN order; each wait for the log now returns at once.
+                job.slot.fulfil(self.finish(job.pending));
+                run.current = None;
             }
             self.deferred.completed(count);
         }
+    }
+
+    /// Completes `pending`: waits for the log and publishes (the write's own roots, or those
+    /// its reads saw). Returns the write's LSN, `None` if it wrote nothing.
+    fn finish(&self, pending: Pending) -> Result<Option<Lsn>> {
+        match pending {
+            Pending::Nothing => Ok(None),
+            Pending::Seen(seen) => self.publish_seen(&seen).map(|()| None),
+            Pending::Applied(applied) => self.complete(applied).map(Some),
+        }
+    }
+
+    /// Publishes each shard of `seen` through its LSN once the log has made it durable, without
+    /// waiting for the writers of those records: one of them may be a deferred write behind
+    /// this one in the completer's queue. (Publishing a durable root early is what every writer
+    /// does for the roots below its own; a multi-shard root is still left to its writer, which
+    /// is never deferred.)
+    fn publish_seen(&self, seen: &[(ShardId, Lsn)]) -> Result<()> {
+        for &(id, lsn) in seen {
+            if let Err(error) = self.wal.wait_through(lsn) {
+                return Err(self.poison(Error::from(error)));
+            }
+            if self.shards[id.index()].publish_durable(lsn) {
+                self.schedule_flush(&[id.index()]);
+            }
+        }
+        Ok(())
     }
 
     fn write_with<T, E: From<Error>>(
@@ -619,54 +717,63 @@ impl<F: Fs> Inner<F> {
         reads: &[&[u8]],
         decide: impl FnOnce(&[Option<Bytes>]) -> std::result::Result<(Batch, T), E>,
     ) -> std::result::Result<(Option<Lsn>, T), E> {
-        match self.apply_with(reads, decide)? {
-            (Some(applied), decided) => {
+        let (pending, decided) = self.apply_with(reads, decide);
+        match pending {
+            Pending::Nothing => decided.map(|decided| (None, decided)),
+            Pending::Seen(seen) => {
+                // If the log failed meanwhile, its error wins over `decide`'s: what `decide`
+                // saw may be lost.
+                self.wait_published(&seen)?;
+                decided.map(|decided| (None, decided))
+            }
+            Pending::Applied(applied) => {
+                let decided = decided?;
                 // The write's publication covers every locked shard through its LSN, so also
                 // the changes `decide` saw (at lower LSNs).
                 let lsn = self.complete(applied)?;
                 Ok((Some(lsn), decided))
             }
-            (None, decided) => Ok((None, decided)),
         }
     }
 
-    /// [`Inner::write_with`] up to the log: reads, decides and applies under the writer locks,
-    /// and returns the write applied and waiting for the log (`None` if `decide` wrote
-    /// nothing). When nothing is written, or on an error, the changes `decide` saw are waited
-    /// for here, so the caller reports nothing they could take back.
+    /// [`Inner::write_with`] up to the log: reads, decides and applies under the writer locks.
+    /// Returns what is left to wait for (the write applied and waiting for the log; or, when
+    /// nothing was written, the changes `decide` saw that are not published yet) and the
+    /// outcome, to be reported once that wait is over.
     fn apply_with<T, E: From<Error>>(
         &self,
         reads: &[&[u8]],
         decide: impl FnOnce(&[Option<Bytes>]) -> std::result::Result<(Batch, T), E>,
-    ) -> std::result::Result<(Option<Applied>, T), E> {
+    ) -> (Pending, std::result::Result<T, E>) {
         if reads.is_empty() {
             let error = Error::InvalidArgument("write_with needs at least one key to read".into());
-            return Err(E::from(error));
+            return (Pending::Nothing, Err(E::from(error)));
         }
-        self.check_poisoned()?;
+        if let Err(error) = self.check_poisoned() {
+            return (Pending::Nothing, Err(E::from(error)));
+        }
         let routes: Vec<ShardId> = reads.iter().map(|key| self.route(key)).collect();
         let mut locked = routes.clone();
         locked.sort_unstable();
         locked.dedup();
         let mut states = self.lock_writers(&locked);
-        self.check_poisoned()?;
+        if let Err(error) = self.check_poisoned() {
+            return (Pending::Nothing, Err(E::from(error)));
+        }
         // What the reads may see beyond the published versions: to be published (so durable and
         // visible) before any outcome is reported.
         let seen = self.unpublished(&states, &locked);
         let mut values = Vec::with_capacity(reads.len());
         for (key, id) in reads.iter().zip(&routes) {
             let slot = locked.binary_search(id).expect("every read's shard is locked");
-            values.push(states[slot].read(key)?);
+            match states[slot].read(key) {
+                Ok(value) => values.push(value),
+                Err(error) => return (Pending::Nothing, Err(E::from(error))),
+            }
         }
         let (batch, decided) = match decide(&values) {
             Ok((batch, decided)) if !batch.is_empty() => (batch, decided),
-            nothing => {
-                drop(states);
-                // If the log failed meanwhile, its error wins over `decide`'s: what `decide`
-                // saw may be lost.
-                self.wait_published(&seen)?;
-                return nothing.map(|(_, decided)| (None, decided));
-            }
+            nothing => return (Pending::seen(seen), nothing.map(|(_, decided)| decided)),
         };
         let applied = batch.into_payload().and_then(|payload| {
             let ops = batch::decode(&payload).expect("a batch's own payload decodes");
@@ -674,11 +781,8 @@ impl<F: Fs> Inner<F> {
         });
         drop(states);
         match applied {
-            Ok(applied) => Ok((Some(applied), decided)),
-            Err(error) => {
-                self.wait_published(&seen)?;
-                Err(error.into())
-            }
+            Ok(applied) => (Pending::Applied(applied), Ok(decided)),
+            Err(error) => (Pending::seen(seen), Err(error.into())),
         }
     }
 

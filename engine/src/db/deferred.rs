@@ -19,11 +19,23 @@ use crate::api::DbError;
 use crate::core::Durable;
 use crate::db::stream::Stream;
 
-/// Whether an item write waits for the log before it returns, or returns a [`Completion`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Whether an item write waits for the log before it returns, or leaves a [`Completion`] here
+/// to wait for before its outcome is reported.
+#[derive(Debug)]
 pub(crate) enum Finish {
     Wait,
-    Defer,
+    Defer(Option<Completion>),
+}
+
+impl Finish {
+    /// A deferred write's answer, `outcome`, held until its completion (if any) is ready.
+    pub(crate) fn answer<T>(self, outcome: Result<T, DbError>) -> Deferred<T> {
+        let completion = match self {
+            Finish::Wait => None,
+            Finish::Defer(completion) => completion,
+        };
+        Deferred { output: Some(outcome), completion }
+    }
 }
 
 /// What is left of a deferred item write: the wait for its durability. (Its stream's readers
@@ -50,35 +62,43 @@ impl Completion {
 
 /// The answer to an item write, held until the write is durable and visible: await it (a
 /// [`Future`] of any async runtime) or [`Deferred::wait`] for it. Until then nothing of the
-/// write may be reported; if the log fails first, the answer is the error instead
-/// (`InternalServerError`) and the write never becomes visible. Dropping it does not undo
-/// the write.
+/// write may be reported. A refusal that depends on the stored item (a condition that does not
+/// hold, an update that does not apply) is held too, until what it was decided on is durable
+/// and visible; a refusal of the request itself is ready at once. If the log fails first, the
+/// answer is that error instead (`InternalServerError`) and the write never becomes visible.
+/// Dropping it does not undo the write.
 #[derive(Debug)]
 #[must_use = "the write is not durable until its Deferred is ready"]
 pub struct Deferred<T> {
-    output: Option<T>,
+    output: Option<Result<T, DbError>>,
     completion: Option<Completion>,
 }
 
 impl<T> Deferred<T> {
-    pub(crate) fn new(output: T, completion: Option<Completion>) -> Deferred<T> {
-        Deferred { output: Some(output), completion }
-    }
-
     /// Blocks until the write is durable and visible; returns its answer.
     ///
     /// # Errors
-    /// `InternalServerError` when the log failed before the write was durable.
+    /// The write's own refusal; `InternalServerError` when the log failed before the write
+    /// (or what its decision read) was durable.
     pub fn wait(mut self) -> Result<T, DbError> {
-        if let Some(completion) = self.completion.take() {
-            completion.durable.wait().map_err(DbError::from)?;
-        }
-        Ok(self.output.take().expect("a Deferred answers once"))
+        let logged = self.completion.take().map_or(Ok(None), |c| c.durable.wait());
+        self.answer(logged)
     }
 
     /// Whether the answer is ready (so that [`Deferred::wait`] returns at once).
     pub fn is_ready(&self) -> bool {
         self.completion.as_ref().is_none_or(|completion| completion.durable.is_ready())
+    }
+
+    /// The answer once the log's part is known: the log's failure wins, since what the answer
+    /// was decided on may be lost.
+    fn answer(
+        &mut self,
+        logged: crate::core::Result<Option<crate::core::Lsn>>,
+    ) -> Result<T, DbError> {
+        let output = self.output.take().expect("a Deferred answers once");
+        logged.map_err(DbError::from)?;
+        output
     }
 }
 
@@ -86,13 +106,14 @@ impl<T: Unpin> Future for Deferred<T> {
     type Output = Result<T, DbError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Some(completion) = self.completion.as_mut() {
-            let Poll::Ready(outcome) = Pin::new(&mut completion.durable).poll(cx) else {
-                return Poll::Pending;
-            };
-            self.completion = None;
-            outcome.map_err(DbError::from)?;
-        }
-        Poll::Ready(Ok(self.output.take().expect("a Deferred answers once")))
+        let logged = match self.completion.as_mut() {
+            Some(completion) => match Pin::new(&mut completion.durable).poll(cx) {
+                Poll::Ready(logged) => logged,
+                Poll::Pending => return Poll::Pending,
+            },
+            None => Ok(None),
+        };
+        self.completion = None;
+        Poll::Ready(self.answer(logged))
     }
 }

@@ -187,28 +187,24 @@ impl Db {
     /// `ResourceNotFoundException` for a missing table, `InternalServerError` for a storage
     /// failure.
     pub fn put_item(&self, input: PutItemInput) -> Result<WriteItemOutput, DbError> {
-        self.put_item_with(input, Finish::Wait).map(|(output, _)| output)
+        self.put_item_with(input, &mut Finish::Wait)
     }
 
     /// PutItem, answered without waiting for the log: the checks, the condition and the write
-    /// happen now, and the answer comes from the [`Deferred`] once the item is durable and
-    /// visible (what `basalt-server`'s event loops use).
-    ///
-    /// # Errors
-    /// As [`Db::put_item`], except a log failure, which the [`Deferred`] reports.
-    pub fn put_item_deferred(
-        &self,
-        input: PutItemInput,
-    ) -> Result<Deferred<WriteItemOutput>, DbError> {
-        let (output, completion) = self.put_item_with(input, Finish::Defer)?;
-        Ok(Deferred::new(output, completion))
+    /// happen now, and the answer (also a refusal) comes from the [`Deferred`] once the item,
+    /// or what the refusal was decided on, is durable and visible (what `basalt-server`'s event
+    /// loops use).
+    pub fn put_item_deferred(&self, input: PutItemInput) -> Deferred<WriteItemOutput> {
+        let mut finish = Finish::Defer(None);
+        let outcome = self.put_item_with(input, &mut finish);
+        finish.answer(outcome)
     }
 
     fn put_item_with(
         &self,
         input: PutItemInput,
-        finish: Finish,
-    ) -> Result<(WriteItemOutput, Option<Completion>), DbError> {
+        finish: &mut Finish,
+    ) -> Result<WriteItemOutput, DbError> {
         let params = write_params!(input);
         params.check(input.item.as_ref(), "item")?;
         let (guard, placeholders) = params.guard(&self.inner.exprs, &[], &[])?;
@@ -220,7 +216,7 @@ impl Db {
         let size = check_item_size(item).map_err(|e| DbError::validation(e.to_string()))?;
         let table = self.inner.table(name)?;
         let row = encode_row(item, size);
-        let Written { old, collection, completion } = self.write_row(
+        let Written { old, collection } = self.write_row(
             &table,
             finish,
             |schema, indexes| {
@@ -238,8 +234,7 @@ impl Db {
         table.stats.replace(old_size, Some(size));
         let units = write_units(size.max(old_size.unwrap_or(0)));
         let collection = collection.map(|size| (&table.schema, item, size));
-        let output = params.output(return_old, old.as_deref(), units, collection)?;
-        Ok((output, completion))
+        params.output(return_old, old.as_deref(), units, collection)
     }
 
     /// GetItem: the item with the given key, if any. Every read is strongly consistent;
@@ -357,26 +352,21 @@ impl Db {
     /// # Errors
     /// As [`Db::put_item`].
     pub fn delete_item(&self, input: DeleteItemInput) -> Result<WriteItemOutput, DbError> {
-        self.delete_item_with(input, Finish::Wait).map(|(output, _)| output)
+        self.delete_item_with(input, &mut Finish::Wait)
     }
 
     /// DeleteItem, answered without waiting for the log, as [`Db::put_item_deferred`].
-    ///
-    /// # Errors
-    /// As [`Db::delete_item`], except a log failure, which the [`Deferred`] reports.
-    pub fn delete_item_deferred(
-        &self,
-        input: DeleteItemInput,
-    ) -> Result<Deferred<WriteItemOutput>, DbError> {
-        let (output, completion) = self.delete_item_with(input, Finish::Defer)?;
-        Ok(Deferred::new(output, completion))
+    pub fn delete_item_deferred(&self, input: DeleteItemInput) -> Deferred<WriteItemOutput> {
+        let mut finish = Finish::Defer(None);
+        let outcome = self.delete_item_with(input, &mut finish);
+        finish.answer(outcome)
     }
 
     fn delete_item_with(
         &self,
         input: DeleteItemInput,
-        finish: Finish,
-    ) -> Result<(WriteItemOutput, Option<Completion>), DbError> {
+        finish: &mut Finish,
+    ) -> Result<WriteItemOutput, DbError> {
         let params = write_params!(input);
         params.check(input.key.as_ref(), "key")?;
         let (guard, placeholders) = params.guard(&self.inner.exprs, &[], &[])?;
@@ -386,7 +376,7 @@ impl Db {
             unreachable!("required members were checked")
         };
         let table = self.inner.table(name)?;
-        let Written { old, collection, completion } = self.write_row(
+        let Written { old, collection } = self.write_row(
             &table,
             finish,
             |schema, _| schema.key_of_key(key),
@@ -399,8 +389,7 @@ impl Db {
         table.stats.replace(old_size, None);
         let collection = collection.map(|size| (&table.schema, key, size));
         let units = write_units(old_size.unwrap_or(0));
-        let output = params.output(return_old, old.as_deref(), units, collection)?;
-        Ok((output, completion))
+        params.output(return_old, old.as_deref(), units, collection)
     }
 
     /// Writes the row `decide` returns for the item as it is (or deletes it, for `None`)
@@ -411,12 +400,12 @@ impl Db {
     /// replaces; an error from it writes nothing.
     ///
     /// Under [`Finish::Defer`] the write is applied but neither durable nor visible yet when
-    /// this returns: the [`Completion`] returned says when it is, and nothing may be reported
-    /// before then.
+    /// this returns: the [`Completion`] left in `finish` says when it is, and nothing may be
+    /// reported before then, neither the outcome nor an error from `decide`.
     pub(crate) fn write_row(
         &self,
         table: &Table,
-        finish: Finish,
+        finish: &mut Finish,
         key_of: impl FnOnce(&Schema, &[Arc<index::Index>]) -> Result<Vec<u8>, DbError>,
         decide: impl FnOnce(Option<&[u8]>) -> Result<Option<Vec<u8>>, DbError>,
     ) -> Result<Written, DbError> {
@@ -439,52 +428,54 @@ impl Db {
         let decide = |values: &[Option<Bytes>]| {
             let old = values.first().cloned().flatten();
             let row = decide(old.as_deref())?;
-            let collection = counter
-                .as_deref()
-                .map(|counter| (counter, values.get(1).and_then(Option::as_deref), limit));
+            let collection = counter.as_deref().map(|counter| CollectionRead {
+                counter,
+                stored: values.get(1).and_then(Option::as_deref),
+                limit,
+            });
             let (batch, deltas, size) =
                 row_batch(&live, shards, &key, old.as_deref(), row, collection)?;
             Ok::<_, DbError>((batch, (old, deltas, size)))
         };
         let core = &self.inner.core;
-        let (completion, (old, deltas, collection)) = match finish {
-            Finish::Wait => (None, core.write_with(reads, decide)?.1),
-            Finish::Defer => {
-                let (durable, decided) = core.write_with_deferred(reads, decide)?;
-                (Some(Completion::new(durable, live.stream.clone())), decided)
+        let (old, deltas, collection) = match finish {
+            Finish::Wait => core.write_with(reads, decide)?.1,
+            Finish::Defer(completion) => {
+                let (durable, decided) = core.write_with_deferred(reads, decide);
+                *completion = Some(Completion::new(durable, live.stream.clone()));
+                decided?
             }
         };
         // The index statistics count the write now (DescribeTable's figures are approximate
         // anyway); a deferred write's stream readers are woken once it is published.
         deltas.apply();
-        if let (Some(stream), None) = (&live.stream, &completion) {
+        if let (Some(stream), Finish::Wait) = (&live.stream, finish) {
             stream.written();
         }
-        Ok(Written { old, collection, completion })
+        Ok(Written { old, collection })
     }
 }
 
 /// The batch that replaces `old` with `row` (or deletes it, for `None`) as the item at `key`
 /// of a table whose item writes see `live`: the row, its index entries, its stream record and,
-/// on a table with local indexes, its collection's size (`collection`: the counter's key, its
-/// stored value and the size limit). Returns it with the index statistics' changes and the
-/// collection's new size.
+/// on a table with local indexes, its collection's size (`collection`). Returns it with the
+/// index statistics' changes and the collection's new size.
 fn row_batch(
     live: &Live,
     shards: u16,
     key: &[u8],
     old: Option<&[u8]>,
     row: Option<Vec<u8>>,
-    collection: Option<(&[u8], Option<&[u8]>, u64)>,
+    collection: Option<CollectionRead<'_>>,
 ) -> Result<(Batch, IndexDeltas, Option<u64>), DbError> {
     let mut batch = Batch::new();
     let mut deltas = IndexDeltas::default();
     let local =
         index::maintain(&live.indexes, shards, key, old, row.as_deref(), &mut batch, &mut deltas)?;
     let size = match collection {
-        Some((counter, stored, limit)) => {
+        Some(read) => {
             let rows = sized(row.as_deref())? - sized(old)?;
-            Some(resize_collection(counter, stored, limit, rows + local, &mut batch)?)
+            Some(resize_collection(&read, rows + local, &mut batch)?)
         }
         None => None,
     };
@@ -503,29 +494,33 @@ fn row_batch(
     Ok((batch, deltas, size))
 }
 
-/// The new size of an item collection whose counter `counter` read `stored`, after a write
-/// that changes it by `delta` bytes (refused past `limit`); the counter's update goes into
-/// `batch`.
-fn resize_collection(
-    counter: &[u8],
-    stored: Option<&[u8]>,
+/// An item collection's size counter as a write read it: its key, its stored value and the
+/// size limit.
+struct CollectionRead<'a> {
+    counter: &'a [u8],
+    stored: Option<&'a [u8]>,
     limit: u64,
+}
+
+/// The new size of the item collection `read`, after a write that changes it by `delta` bytes
+/// (refused past the limit); the counter's update goes into `batch`.
+fn resize_collection(
+    read: &CollectionRead<'_>,
     delta: i64,
     batch: &mut Batch,
 ) -> Result<u64, DbError> {
-    let mut sizes = Sizes::new(limit);
-    sizes.read(counter, stored)?;
-    let size = sizes.add(counter, delta)?;
+    let mut sizes = Sizes::new(read.limit);
+    sizes.read(read.counter, read.stored)?;
+    let size = sizes.add(read.counter, delta)?;
     sizes.write(batch);
     Ok(size)
 }
 
-/// What [`Db::write_row`] did: the row replaced, the size of the item's collection (on a table
-/// with local secondary indexes), and, for a deferred write, what is left to wait for.
+/// What [`Db::write_row`] did: the row replaced, and the size of the item's collection (on a
+/// table with local secondary indexes).
 pub(crate) struct Written {
     pub(crate) old: Option<Bytes>,
     pub(crate) collection: Option<u64>,
-    pub(crate) completion: Option<Completion>,
 }
 
 /// The attribute values and names of an item or key a write carries, once its member

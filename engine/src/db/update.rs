@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::api::{DbError, UpdateItemInput, WriteItemOutput};
-use crate::db::deferred::{Completion, Deferred, Finish};
+use crate::db::deferred::{Deferred, Finish};
 use crate::db::exprs::{NO_NAMES, NO_VALUES};
 use crate::db::guard::Guard;
 use crate::db::items::{
@@ -48,26 +48,21 @@ impl Db {
     /// As [`Db::put_item`]; also a `ValidationException` when the update does not apply to
     /// the item (a type mismatch, a path through a missing map) or makes it too large.
     pub fn update_item(&self, input: UpdateItemInput) -> Result<WriteItemOutput, DbError> {
-        self.update_item_with(input, Finish::Wait).map(|(output, _)| output)
+        self.update_item_with(input, &mut Finish::Wait)
     }
 
     /// UpdateItem, answered without waiting for the log, as [`Db::put_item_deferred`].
-    ///
-    /// # Errors
-    /// As [`Db::update_item`], except a log failure, which the [`Deferred`] reports.
-    pub fn update_item_deferred(
-        &self,
-        input: UpdateItemInput,
-    ) -> Result<Deferred<WriteItemOutput>, DbError> {
-        let (output, completion) = self.update_item_with(input, Finish::Defer)?;
-        Ok(Deferred::new(output, completion))
+    pub fn update_item_deferred(&self, input: UpdateItemInput) -> Deferred<WriteItemOutput> {
+        let mut finish = Finish::Defer(None);
+        let outcome = self.update_item_with(input, &mut finish);
+        finish.answer(outcome)
     }
 
     fn update_item_with(
         &self,
         input: UpdateItemInput,
-        finish: Finish,
-    ) -> Result<(WriteItemOutput, Option<Completion>), DbError> {
+        finish: &mut Finish,
+    ) -> Result<WriteItemOutput, DbError> {
         let params = write_params!(input);
         params.check(input.key.as_ref(), "key")?;
         let legacy_present = [("AttributeUpdates", input.attribute_updates.is_some())];
@@ -92,7 +87,7 @@ impl Db {
         expr::check_update_keys(&targets, &key_names)?;
         let (written, new_item, size) =
             self.apply(&table, finish, key, &guard, changes.update.as_deref(), bindings)?;
-        let Written { old, collection, completion } = written;
+        let Written { old, collection } = written;
         let old_size = old.as_deref().map(row_size).transpose()?;
         table.stats.replace(old_size, Some(size));
         let old_item = || old.as_deref().map(decode_row).transpose();
@@ -108,15 +103,14 @@ impl Db {
         let units = write_units(size.max(old_size.unwrap_or(0)));
         let mode = params.return_consumed_capacity.map(String::as_str);
         let collection = collection.map(|size| (&table.schema, key, size));
-        let output = WriteItemOutput {
+        Ok(WriteItemOutput {
             attributes,
             consumed_capacity: consumed(name, mode, units),
             item_collection_metrics: collection_metrics(
                 params.return_item_collection_metrics,
                 collection,
             ),
-        };
-        Ok((output, completion))
+        })
     }
 
     /// The update to apply: `UpdateExpression` (its placeholders recorded in `placeholders`)
@@ -161,7 +155,7 @@ impl Db {
     fn apply(
         &self,
         table: &Table,
-        finish: Finish,
+        finish: &mut Finish,
         key: &Item,
         guard: &Guard<'_>,
         update: Option<&UpdateExpression>,

@@ -89,7 +89,7 @@ use crate::api::{
 };
 use crate::core::{Durability, Options};
 use crate::model::{AttributeValue, Item, Number};
-use crate::{Db, DbOptions, Deferred, StreamOptions, TtlOptions};
+use crate::{Db, DbOptions, StreamOptions, TtlOptions};
 
 /// The table every run uses.
 const TABLE: &str = "ops";
@@ -1669,7 +1669,7 @@ impl Harness<'_> {
 
     fn put_item(&mut self, input: PutItemInput) -> Result<WriteItemOutput, DbError> {
         if self.deferred() {
-            self.db().put_item_deferred(input).and_then(Deferred::wait)
+            self.db().put_item_deferred(input).wait()
         } else {
             self.db().put_item(input)
         }
@@ -1677,7 +1677,7 @@ impl Harness<'_> {
 
     fn delete_item(&mut self, input: DeleteItemInput) -> Result<WriteItemOutput, DbError> {
         if self.deferred() {
-            self.db().delete_item_deferred(input).and_then(Deferred::wait)
+            self.db().delete_item_deferred(input).wait()
         } else {
             self.db().delete_item(input)
         }
@@ -1685,7 +1685,7 @@ impl Harness<'_> {
 
     fn update_item(&mut self, input: UpdateItemInput) -> Result<WriteItemOutput, DbError> {
         if self.deferred() {
-            self.db().update_item_deferred(input).and_then(Deferred::wait)
+            self.db().update_item_deferred(input).wait()
         } else {
             self.db().update_item(input)
         }
