@@ -34,7 +34,8 @@ use crate::sync::{lock, Condvar, Mutex};
 /// write wrote nothing.
 ///
 /// Await it (it is a [`Future`], independent of any async runtime) or [`Durable::wait`] for it.
-/// Dropping it does not cancel the write.
+/// Dropping it does not cancel the write. Its outcome is handed out once: polled again after it
+/// was ready, it stays pending.
 #[derive(Debug)]
 #[must_use = "a deferred write is neither durable nor visible until its Durable is ready"]
 pub struct Durable {

@@ -465,7 +465,12 @@ impl<F: Fs> Core<F> {
         // The completer first: it completes the deferred writes queued, which may publish roots
         // a flush is waiting for.
         self.inner.deferred.stop();
-        if let Some(completer) = lock(&self.inner.completer).take() {
+        let completer = lock(&self.inner.completer).take();
+        // A hook run on the completer (`Durable::on_ready`) may drop the last handle: a thread
+        // cannot join itself; it finishes its run and ends, the queue being stopped.
+        if let Some(completer) =
+            completer.filter(|c| c.thread().id() != std::thread::current().id())
+        {
             let _ = completer.join();
         }
         lock(&self.inner.jobs).stop = true;
