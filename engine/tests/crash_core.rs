@@ -41,17 +41,9 @@ fn options() -> Options {
     }
 }
 
-fn mix(mut x: u64) -> u64 {
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    x ^ (x >> 33)
-}
-
 /// Key `index` of `thread`: a hash prefix (spreading keys over shards), then the owner.
 fn key(thread: u64, index: u64) -> Vec<u8> {
-    let mut key = mix(thread << 32 | index).to_be_bytes().to_vec();
+    let mut key = common::mix(thread << 32 | index).to_be_bytes().to_vec();
     key.extend_from_slice(&thread.to_be_bytes());
     key.extend_from_slice(&index.to_be_bytes());
     key
@@ -67,7 +59,7 @@ enum Write1 {
 }
 
 fn write_for(run: u64, thread: u64, counter: u64) -> Write1 {
-    let h = mix(run << 48 | thread << 40 | counter);
+    let h = common::mix(run << 48 | thread << 40 | counter);
     let index = h % KEYS_PER_THREAD;
     let value_len = 20 + (h >> 20) as usize % 300;
     let value: Vec<u8> = format!("{run}/{thread}/{counter}/")

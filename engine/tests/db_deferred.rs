@@ -38,9 +38,8 @@ use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 use basalt::api::{
-    CreateTableInput, DbError, DeleteItemInput, DescribeStreamInput, GetItemInput, GetRecordsInput,
-    PutItemInput, Record, ScanInput, StreamSpecification, TableNameInput, UpdateItemInput,
-    WriteItemOutput,
+    CreateTableInput, DbError, DeleteItemInput, GetItemInput, PutItemInput, Record, ScanInput,
+    StreamSpecification, TableNameInput, UpdateItemInput, WriteItemOutput,
 };
 use basalt::core::Durability;
 use basalt::model::{AttributeValue, Item};
@@ -606,27 +605,6 @@ fn delete_table_while_deferred_puts_run() {
 // ---------------------------------------------------------------------------------------------
 // 4. Streams.
 
-fn stream_records(db: &Db, arn: &str) -> Vec<Record> {
-    let shards = db
-        .describe_stream(DescribeStreamInput { stream_arn: Some(arn.into()), ..Default::default() })
-        .expect("describe stream")
-        .stream_description
-        .shards;
-    let mut records = Vec::new();
-    for shard in shards {
-        let mut iterator = common::trim_horizon(db, arn, &shard.shard_id);
-        while let Some(at) = iterator {
-            let page = db
-                .get_records(GetRecordsInput { shard_iterator: Some(at), limit: Some(7) })
-                .expect("records");
-            let empty = page.records.is_empty();
-            records.extend(page.records);
-            iterator = if empty { None } else { page.next_shard_iterator };
-        }
-    }
-    records
-}
-
 /// A sequence number, for ordering (digits, compared by length first).
 fn sequence(record: &Record) -> (usize, String) {
     let number = &record.dynamodb.sequence_number;
@@ -677,7 +655,7 @@ fn deferred_writes_make_one_stream_record_each() {
     }
     assert!(woken.join().expect("waiter"), "the subscriber was woken");
 
-    let records = stream_records(&db, &arn);
+    let records = common::stream_records(&db, &arn, 7);
     assert_eq!(records.len(), (ITEMS * 2 + ITEMS / 2) as usize, "one record per change");
     let mut by_item: BTreeMap<String, Vec<&Record>> = BTreeMap::new();
     for record in &records {
@@ -712,7 +690,7 @@ fn deferred_writes_make_one_stream_record_each() {
     let put = PutItemInput::new(TABLE, item! { "id" => "late" });
     block_on(db.put_item_deferred(put)).0.expect("durable");
     assert!(woken.join().expect("waiter"), "the subscriber was woken");
-    assert_eq!(stream_records(&db, &arn).len(), records.len() + 1);
+    assert_eq!(common::stream_records(&db, &arn, 7).len(), records.len() + 1);
 }
 
 /// A deferred write whose answer is dropped (a client that disconnected) still wakes the
@@ -735,7 +713,7 @@ fn a_dropped_answer_still_wakes_stream_subscribers() {
         std::thread::sleep(Duration::from_millis(1));
     }
     assert!(waiter.wait(PATIENCE), "the subscriber was not woken by the published write");
-    assert_eq!(stream_records(&db, &arn).len(), 1);
+    assert_eq!(common::stream_records(&db, &arn, 7).len(), 1);
 }
 
 /// UpdateTable disabling the stream right after deferred writes not yet answered: it waits for
@@ -766,7 +744,7 @@ fn update_table_after_deferred_writes_in_flight() {
     for deferred in pending {
         deferred.wait().expect("durable");
     }
-    let records = stream_records(&db, &arn);
+    let records = common::stream_records(&db, &arn, 7);
     let ids: BTreeSet<String> = records.iter().map(|r| id_of(Some(&r.dynamodb.keys))).collect();
     assert_eq!(records.len(), ITEMS, "one record per put, in the stream closed after them");
     assert_eq!(ids, (0..ITEMS).map(|i| format!("u{i}")).collect());
@@ -784,14 +762,6 @@ const WINDOW: u64 = 4;
 /// How long the long runs last.
 const LONG_RUN_MILLIS: u64 = 1_000;
 
-fn mix(mut x: u64) -> u64 {
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    x ^ (x >> 33)
-}
-
 fn crash_id(run: u64, thread: u64, counter: u64) -> String {
     format!("r{run}-t{thread}-{counter:06}")
 }
@@ -807,7 +777,7 @@ fn parse_crash_id(id: &str) -> Option<(u64, u64, u64)> {
 
 /// The item write `counter` of `thread` in run `run` leaves.
 fn crash_item(run: u64, thread: u64, counter: u64) -> Item {
-    let len = 10 + mix(run << 48 | thread << 40 | counter) as usize % 300;
+    let len = 10 + common::mix(run << 48 | thread << 40 | counter) as usize % 300;
     let text: String = format!("{run}/{thread}/{counter}/").chars().cycle().take(len).collect();
     item! { "id" => crash_id(run, thread, counter), "v" => text, "c" => counter as i64 }
 }

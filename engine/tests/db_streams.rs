@@ -35,28 +35,6 @@ fn stream_arn(db: &Db) -> String {
     described.latest_stream_arn.expect("a stream")
 }
 
-/// Every record of every shard of the stream, from TRIM_HORIZON, shard by shard.
-fn read_all(db: &Db, arn: &str) -> Vec<Record> {
-    let shards = db
-        .describe_stream(DescribeStreamInput { stream_arn: Some(arn.into()), ..Default::default() })
-        .expect("describe stream")
-        .stream_description
-        .shards;
-    let mut records = Vec::new();
-    for shard in shards {
-        let mut iterator = common::trim_horizon(db, arn, &shard.shard_id);
-        while let Some(at) = iterator {
-            let page = db
-                .get_records(GetRecordsInput { shard_iterator: Some(at), limit: Some(3) })
-                .expect("records");
-            let empty = page.records.is_empty();
-            records.extend(page.records);
-            iterator = if empty { None } else { page.next_shard_iterator };
-        }
-    }
-    records
-}
-
 fn key_of(record: &Record) -> (String, String) {
     let keys = &record.dynamodb.keys;
     (format!("{:?}", keys.get("artist")), format!("{:?}", keys.get("n")))
@@ -117,7 +95,7 @@ fn every_change_is_recorded_once_in_order_per_item() {
     .expect("transaction");
 
     let arn = stream_arn(&db);
-    let records = read_all(&db, &arn);
+    let records = common::stream_records(&db, &arn, 3);
     let mut by_item: BTreeMap<(String, String), Vec<&Record>> = BTreeMap::new();
     for record in &records {
         by_item.entry(key_of(record)).or_default().push(record);
@@ -188,7 +166,7 @@ fn view_types_and_iterator_positions() {
         db.put_item(PutItemInput::new("Songs", item! { "artist" => "same", "n" => i, "x" => "y" }))
             .expect("put");
     }
-    let records = read_all(&db, &arn);
+    let records = common::stream_records(&db, &arn, 3);
     assert_eq!(records.len(), 5);
     assert!(records
         .iter()
@@ -313,7 +291,7 @@ fn disabling_closes_the_stream_and_enabling_opens_a_new_one() {
         .stream_description;
     assert_eq!(old.stream_status, "DISABLED");
     assert!(old.shards.iter().all(|s| s.sequence_number_range.ending_sequence_number.is_some()));
-    let records = read_all(&db, &first);
+    let records = common::stream_records(&db, &first, 3);
     assert_eq!(records.len(), 1);
     // A closed shard read to its end gives no next iterator.
     for shard in &old.shards {
@@ -337,7 +315,7 @@ fn disabling_closes_the_stream_and_enabling_opens_a_new_one() {
     assert_eq!(enabled.stream_specification, Some(StreamSpecification::enabled("OLD_IMAGE")));
     db.delete_item(DeleteItemInput::new("Songs", item! { "artist" => "a", "n" => 2 }))
         .expect("delete");
-    let records = read_all(&db, &second);
+    let records = common::stream_records(&db, &second, 3);
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].event_name, "REMOVE");
     assert_eq!(records[0].dynamodb.old_image, Some(item! { "artist" => "a", "n" => 2 }));
@@ -359,7 +337,7 @@ fn disabling_closes_the_stream_and_enabling_opens_a_new_one() {
         .expect("describe")
         .stream_description;
     assert_eq!(after.stream_status, "DISABLED");
-    assert_eq!(read_all(&db, &second).len(), 1);
+    assert_eq!(common::stream_records(&db, &second, 3).len(), 1);
 }
 
 #[test]
@@ -388,15 +366,19 @@ fn records_survive_restarts_and_are_trimmed_after_retention() {
         ..options()
     };
     let db = Db::open_with(dir.path(), short.clone()).expect("reopen");
-    let before: Vec<String> =
-        read_all(&db, &arn).iter().map(|r| r.dynamodb.sequence_number.clone()).collect();
+    let before: Vec<String> = common::stream_records(&db, &arn, 3)
+        .iter()
+        .map(|r| r.dynamodb.sequence_number.clone())
+        .collect();
     assert_eq!(before.len(), 20);
     for i in 20..25 {
         db.put_item(PutItemInput::new("Songs", item! { "artist" => format!("a{i}"), "n" => i }))
             .expect("put");
     }
-    let all: Vec<String> =
-        read_all(&db, &arn).iter().map(|r| r.dynamodb.sequence_number.clone()).collect();
+    let all: Vec<String> = common::stream_records(&db, &arn, 3)
+        .iter()
+        .map(|r| r.dynamodb.sequence_number.clone())
+        .collect();
     assert_eq!(all.len(), 25);
     assert!(before.iter().all(|n| all.contains(n)), "numbers are kept across a restart");
     // An iterator taken before trimming points at trimmed records afterwards.
@@ -422,7 +404,7 @@ fn records_survive_restarts_and_are_trimmed_after_retention() {
         .collect();
     std::thread::sleep(Duration::from_millis(400));
     db.trim_streams().expect("trim");
-    assert!(read_all(&db, &arn).is_empty());
+    assert!(common::stream_records(&db, &arn, 3).is_empty());
     let trimmed = stale.into_iter().filter_map(|it| {
         db.get_records(GetRecordsInput { shard_iterator: Some(it), limit: None }).err()
     });
@@ -432,7 +414,7 @@ fn records_survive_restarts_and_are_trimmed_after_retention() {
     let db = Db::open_with(dir.path(), short).expect("reopen");
     db.put_item(PutItemInput::new("Songs", item! { "artist" => "a0", "n" => 0, "again" => true }))
         .expect("put");
-    let last = read_all(&db, &arn);
+    let last = common::stream_records(&db, &arn, 3);
     assert_eq!(last.len(), 1);
     assert!(!all.contains(&last[0].dynamodb.sequence_number), "no number is reused");
 }
@@ -463,7 +445,7 @@ fn expiries_are_service_deletions_and_subscribers_are_woken() {
     assert!(waiter.wait(Duration::from_secs(10)), "woken by the put");
     writer.join().expect("writer");
     db.expire_items().expect("expire");
-    let records = read_all(&db, &arn);
+    let records = common::stream_records(&db, &arn, 3);
     let removal: Vec<&Record> = records.iter().filter(|r| r.event_name == "REMOVE").collect();
     assert_eq!(removal.len(), 1);
     let identity = removal[0].user_identity.as_ref().expect("a service deletion");

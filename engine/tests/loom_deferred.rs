@@ -83,6 +83,18 @@ fn complete(queue: &Queue<Job>, fulfilled: &AtomicUsize) {
     }
 }
 
+/// A queue, a count of the jobs fulfilled, and a completer thread running [`complete`] on them.
+fn start_completer() -> (Arc<Queue<Job>>, Arc<AtomicUsize>, loom::thread::JoinHandle<()>) {
+    let queue = Arc::new(Queue::<Job>::default());
+    let fulfilled = Arc::new(AtomicUsize::new(0));
+    let completer = {
+        let queue = queue.clone();
+        let fulfilled = fulfilled.clone();
+        loom::thread::spawn(move || complete(&queue, &fulfilled))
+    };
+    (queue, fulfilled, completer)
+}
+
 #[test]
 fn a_waiting_owner_gets_the_outcome() {
     loom::model(|| {
@@ -146,13 +158,7 @@ fn the_last_waker_polled_with_is_woken() {
 #[test]
 fn producers_get_their_own_outcomes() {
     loom::model(|| {
-        let queue = Arc::new(Queue::<Job>::default());
-        let fulfilled = Arc::new(AtomicUsize::new(0));
-        let completer = {
-            let queue = queue.clone();
-            let fulfilled = fulfilled.clone();
-            loom::thread::spawn(move || complete(&queue, &fulfilled))
-        };
+        let (queue, fulfilled, completer) = start_completer();
         let producers: Vec<_> = [1, 2]
             .into_iter()
             .map(|lsn| {
@@ -177,13 +183,7 @@ fn producers_get_their_own_outcomes() {
 #[test]
 fn settle_waits_for_a_job_pushed_on_its_thread() {
     loom::model(|| {
-        let queue = Arc::new(Queue::<Job>::default());
-        let fulfilled = Arc::new(AtomicUsize::new(0));
-        let completer = {
-            let queue = queue.clone();
-            let fulfilled = fulfilled.clone();
-            loom::thread::spawn(move || complete(&queue, &fulfilled))
-        };
+        let (queue, fulfilled, completer) = start_completer();
         let (durable, slot) = Durable::for_loom();
         assert!(queue.push((3, slot)).is_ok(), "the queue is not stopped yet");
         queue.settle();
@@ -198,13 +198,7 @@ fn settle_waits_for_a_job_pushed_on_its_thread() {
 #[test]
 fn settle_waits_for_a_job_pushed_by_another_thread() {
     loom::model(|| {
-        let queue = Arc::new(Queue::<Job>::default());
-        let fulfilled = Arc::new(AtomicUsize::new(0));
-        let completer = {
-            let queue = queue.clone();
-            let fulfilled = fulfilled.clone();
-            loom::thread::spawn(move || complete(&queue, &fulfilled))
-        };
+        let (queue, fulfilled, completer) = start_completer();
         let (durable, slot) = Durable::for_loom();
         assert!(queue.push((3, slot)).is_ok(), "the queue is not stopped yet");
         // Started after the push, so the push happened before its settle.
@@ -243,13 +237,7 @@ fn a_push_after_stop_is_refused() {
 #[test]
 fn a_push_racing_stop_is_completed_once() {
     loom::model(|| {
-        let queue = Arc::new(Queue::<Job>::default());
-        let fulfilled = Arc::new(AtomicUsize::new(0));
-        let completer = {
-            let queue = queue.clone();
-            let fulfilled = fulfilled.clone();
-            loom::thread::spawn(move || complete(&queue, &fulfilled))
-        };
+        let (queue, fulfilled, completer) = start_completer();
         let producer = {
             let queue = queue.clone();
             loom::thread::spawn(move || {

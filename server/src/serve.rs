@@ -72,26 +72,23 @@ async fn answer(
             return Ok(to_hyper(too_large_response()));
         }
     };
-    let headers: Vec<(String, Vec<u8>)> = parts
-        .headers
-        .iter()
-        .map(|(name, value)| (name.as_str().to_string(), value.as_bytes().to_vec()))
-        .collect();
-    let method = parts.method.as_str().to_string();
-    let path = parts.uri.path().to_string();
-    let query = parts.uri.query().map(str::to_string);
+    let owned = Owned {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().map(str::to_string),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str().to_string(), value.as_bytes().to_vec()))
+            .collect(),
+        body,
+    };
     let target = parts.headers.get("x-amz-target").and_then(|t| t.to_str().ok());
     if dispatch::defers(target) {
         // PutItem, DeleteItem, UpdateItem: applied here (a writer lock held for microseconds);
         // the answer waits for the log without blocking the reactor, woken by the storage
         // core's completer once the write is durable and visible.
-        let request = Request {
-            method: &method,
-            path: &path,
-            query: query.as_deref(),
-            headers: &headers,
-            body: &body,
-        };
+        let request = owned.request();
         let response = match contained(|| handler.begin(&request)) {
             Some(Begun::Answered(response)) => response,
             Some(Begun::Writing(writing)) => {
@@ -104,16 +101,7 @@ async fn answer(
         return Ok(to_hyper(response));
     }
     let log_waits = handler.log_waits();
-    let run = move || {
-        let request = Request {
-            method: &method,
-            path: &path,
-            query: query.as_deref(),
-            headers: &headers,
-            body: &body,
-        };
-        handler.handle(&request)
-    };
+    let run = move || handler.handle(&owned.request());
     let response = if dispatch::may_wait(target, log_waits) {
         // Writes that wait for the log (group commit, write, fsync) as a whole: off the
         // reactor, on the blocking pool.
@@ -127,6 +115,27 @@ async fn answer(
         contained(run).unwrap_or_else(internal_error)
     };
     Ok(to_hyper(response))
+}
+
+/// A request's parts, owned (so that they can move to the blocking pool).
+struct Owned {
+    method: String,
+    path: String,
+    query: Option<String>,
+    headers: Vec<(String, Vec<u8>)>,
+    body: Bytes,
+}
+
+impl Owned {
+    fn request(&self) -> Request<'_> {
+        Request {
+            method: &self.method,
+            path: &self.path,
+            query: self.query.as_deref(),
+            headers: &self.headers,
+            body: &self.body,
+        }
+    }
 }
 
 /// Runs `work` on the reactor, containing a panic as the blocking pool does (logged; `None`).

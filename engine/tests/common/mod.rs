@@ -101,3 +101,33 @@ pub fn trim_horizon(db: &Db, arn: &str, shard_id: &str) -> Option<String> {
     .expect("iterator")
     .shard_iterator
 }
+
+/// Every record of every shard of stream `arn`, from `TRIM_HORIZON`, shard by shard, read in
+/// pages of `limit`.
+pub fn stream_records(db: &Db, arn: &str, limit: i64) -> Vec<basalt::api::Record> {
+    let describe =
+        basalt::api::DescribeStreamInput { stream_arn: Some(arn.into()), ..Default::default() };
+    let shards = db.describe_stream(describe).expect("describe stream").stream_description.shards;
+    let mut records = Vec::new();
+    for shard in shards {
+        let mut iterator = trim_horizon(db, arn, &shard.shard_id);
+        while let Some(at) = iterator {
+            let input =
+                basalt::api::GetRecordsInput { shard_iterator: Some(at), limit: Some(limit) };
+            let page = db.get_records(input).expect("records");
+            let empty = page.records.is_empty();
+            records.extend(page.records);
+            iterator = if empty { None } else { page.next_shard_iterator };
+        }
+    }
+    records
+}
+
+/// A 64-bit mixer (splitmix's finalizer): spreads consecutive numbers over all bits.
+pub fn mix(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
+}
