@@ -130,7 +130,9 @@ impl Handler {
             "GET" | "HEAD" if request.path == "/" => health(request.method),
             "POST" => match self.post(request, now) {
                 Posted::Answered(response) => response,
-                Posted::Writing(deferred) => return Begun::Writing(Writing { id, deferred }),
+                Posted::Writing(deferred) => {
+                    return Begun::Writing(Box::new(Writing { id, deferred: *deferred }));
+                }
             },
             _ => finish(
                 request,
@@ -166,7 +168,7 @@ impl Handler {
         let target = request.header("x-amz-target");
         let answer = if dispatch::defers(target) {
             match dispatch::start_write(&self.db, target, &body) {
-                Ok(deferred) => return Posted::Writing(deferred),
+                Ok(deferred) => return Posted::Writing(Box::new(deferred)),
                 Err(failure) => Err(failure),
             }
         } else {
@@ -247,7 +249,7 @@ pub enum Begun {
     Answered(Response),
     /// A write applied but not yet durable: await (or wait for) `deferred`, then pass its
     /// outcome and `id` to [`Handler::written`].
-    Writing(Writing),
+    Writing(Box<Writing>),
 }
 
 /// A single-item write [`Handler::begin`] started.
@@ -261,7 +263,7 @@ pub struct Writing {
 
 enum Posted {
     Answered(Response),
-    Writing(Deferred<WriteItemOutput>),
+    Writing(Box<Deferred<WriteItemOutput>>),
 }
 
 /// DynamoDB's error envelope for a database error: `__type` and `message`, and the members some

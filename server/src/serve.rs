@@ -18,7 +18,9 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::dispatch;
-use crate::handler::{standalone_error, Begun, Handler, Request, Response, REQUEST_BYTES_MAX};
+use crate::handler::{
+    standalone_error, Begun, Handler, Request, Response, Writing, REQUEST_BYTES_MAX,
+};
 
 /// How long shutdown waits for requests in flight before closing their connections.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -92,9 +94,9 @@ async fn answer(
         let response = match contained(|| handler.begin(&request)) {
             Some(Begun::Answered(response)) => response,
             Some(Begun::Writing(writing)) => {
-                let outcome = writing.deferred.await;
-                contained(|| handler.written(&request, writing.id, outcome))
-                    .unwrap_or_else(internal_error)
+                let Writing { id, deferred } = *writing;
+                let outcome = deferred.await;
+                contained(|| handler.written(&request, id, outcome)).unwrap_or_else(internal_error)
             }
             None => internal_error(),
         };

@@ -39,7 +39,17 @@ use crate::sync::{lock, Condvar, Mutex};
 #[derive(Debug)]
 #[must_use = "a deferred write is neither durable nor visible until its Durable is ready"]
 pub struct Durable {
-    slot: Arc<Slot>,
+    state: Known,
+}
+
+/// Whether a [`Durable`]'s outcome was known when it was made.
+#[derive(Debug)]
+enum Known {
+    /// Known at once (a write completed in its call, or one that wrote nothing): no slot to
+    /// share, so a write that never leaves its caller allocates and locks nothing more.
+    Ready { outcome: Option<Result<Option<Lsn>>>, published: bool },
+    /// Left in `Slot` by the completer.
+    Later(Arc<Slot>),
 }
 
 /// Where the completer leaves a deferred write's outcome.
@@ -77,7 +87,7 @@ impl Durable {
     pub(crate) fn pending() -> (Durable, Arc<Slot>) {
         let state = SlotState { outcome: None, waker: None, hook: None, published: None };
         let slot = Arc::new(Slot { state: Mutex::new(state), ready: Condvar::new() });
-        (Durable { slot: slot.clone() }, slot)
+        (Durable { state: Known::Later(slot.clone()) }, slot)
     }
 
     /// [`Durable::pending`], for the loom model `tests/loom_deferred.rs`.
@@ -89,9 +99,8 @@ impl Durable {
 
     /// A write completed already (or one that wrote nothing, or failed before its record).
     pub(crate) fn ready(outcome: Result<Option<Lsn>>) -> Durable {
-        let (durable, slot) = Durable::pending();
-        slot.fulfil(outcome);
-        durable
+        let published = matches!(outcome, Ok(Some(_)));
+        Durable { state: Known::Ready { outcome: Some(outcome), published } }
     }
 
     /// Blocks until the write is complete; returns its outcome.
@@ -100,27 +109,40 @@ impl Durable {
     /// The log failed before the write was durable: the store is poisoned, and the write will
     /// never be visible.
     pub fn wait(self) -> Result<Option<Lsn>> {
-        let mut state = lock(&self.slot.state);
+        let slot = match self.state {
+            Known::Ready { outcome, .. } => {
+                return outcome.expect("the outcome is handed out once")
+            }
+            Known::Later(slot) => slot,
+        };
+        let mut state = lock(&slot.state);
         loop {
             if let Some(outcome) = state.outcome.take() {
                 return outcome;
             }
-            state = self.slot.ready.wait(state).unwrap_or_else(std::sync::PoisonError::into_inner);
+            state = slot.ready.wait(state).unwrap_or_else(std::sync::PoisonError::into_inner);
         }
     }
 
     /// Whether the outcome is there (so that [`Durable::wait`] returns at once).
     pub fn is_ready(&self) -> bool {
-        lock(&self.slot.state).outcome.is_some()
+        match &self.state {
+            Known::Ready { outcome, .. } => outcome.is_some(),
+            Known::Later(slot) => lock(&slot.state).outcome.is_some(),
+        }
     }
 
     /// Runs `hook` once the outcome is known, whoever holds this `Durable` and even if it is
     /// dropped: at once if it is known already, else on the completer's thread right after the
-    /// write is published (`true`) or has failed (`false`) and its owner is woken. For what must follow the write's
-    /// publication whatever becomes of its answer, such as waking a stream's readers. One
-    /// hook per write; keep it short.
+    /// write is published (`true`) or has failed (`false`) and its owner is woken. For what
+    /// must follow the write's publication whatever becomes of its answer, such as waking a
+    /// stream's readers. One hook per write; keep it short.
     pub fn on_ready(&self, hook: impl FnOnce(bool) + Send + 'static) {
-        let mut state = lock(&self.slot.state);
+        let slot = match &self.state {
+            Known::Ready { published, .. } => return hook(*published),
+            Known::Later(slot) => slot,
+        };
+        let mut state = lock(&slot.state);
         assert!(state.hook.is_none(), "one hook per deferred write");
         let Some(published) = state.published else {
             state.hook = Some(Box::new(hook));
@@ -134,8 +156,14 @@ impl Durable {
 impl Future for Durable {
     type Output = Result<Option<Lsn>>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut state = lock(&self.slot.state);
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let slot = match &mut self.state {
+            Known::Ready { outcome, .. } => {
+                return outcome.take().map_or(Poll::Pending, Poll::Ready)
+            }
+            Known::Later(slot) => slot,
+        };
+        let mut state = lock(&slot.state);
         if let Some(outcome) = state.outcome.take() {
             return Poll::Ready(outcome);
         }

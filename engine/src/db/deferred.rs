@@ -12,51 +12,27 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::api::DbError;
 use crate::core::Durable;
-use crate::db::stream::Stream;
 
-/// Whether an item write waits for the log before it returns, or leaves a [`Completion`] here
+/// Whether an item write waits for the log before it returns, or leaves here the [`Durable`]
 /// to wait for before its outcome is reported.
 #[derive(Debug)]
 pub(crate) enum Finish {
     Wait,
-    Defer(Option<Completion>),
+    Defer(Option<Durable>),
 }
 
 impl Finish {
-    /// A deferred write's answer, `outcome`, held until its completion (if any) is ready.
+    /// A deferred write's answer, `outcome`, held until its write (if any) is durable.
     pub(crate) fn answer<T>(self, outcome: Result<T, DbError>) -> Deferred<T> {
-        let completion = match self {
+        let durable = match self {
             Finish::Wait => None,
-            Finish::Defer(completion) => completion,
+            Finish::Defer(durable) => durable,
         };
-        Deferred { output: Some(outcome), completion }
-    }
-}
-
-/// What is left of a deferred item write: the wait for its durability. (Its stream's readers
-/// are woken by the completer once it is published, answered or not: [`Completion::new`].)
-#[derive(Debug)]
-pub(crate) struct Completion {
-    durable: Durable,
-}
-
-impl Completion {
-    /// The completion of a write to a table with `stream` (if any), whose readers are woken
-    /// once the write is published.
-    pub(crate) fn new(durable: Durable, stream: Option<Arc<Stream>>) -> Completion {
-        if let Some(stream) = stream {
-            durable.on_ready(move |published| {
-                if published {
-                    stream.written();
-                }
-            });
-        }
-        Completion { durable }
+        Deferred { output: Some(outcome), durable }
     }
 }
 
@@ -71,7 +47,7 @@ impl Completion {
 #[must_use = "the write is not durable until its Deferred is ready"]
 pub struct Deferred<T> {
     output: Option<Result<T, DbError>>,
-    completion: Option<Completion>,
+    durable: Option<Durable>,
 }
 
 impl<T> Deferred<T> {
@@ -81,13 +57,13 @@ impl<T> Deferred<T> {
     /// The write's own refusal; `InternalServerError` when the log failed before the write
     /// (or what its decision read) was durable.
     pub fn wait(mut self) -> Result<T, DbError> {
-        let logged = self.completion.take().map_or(Ok(None), |c| c.durable.wait());
+        let logged = self.durable.take().map_or(Ok(None), Durable::wait);
         self.answer(logged)
     }
 
     /// Whether the answer is ready (so that [`Deferred::wait`] returns at once).
     pub fn is_ready(&self) -> bool {
-        self.completion.as_ref().is_none_or(|completion| completion.durable.is_ready())
+        self.durable.as_ref().is_none_or(Durable::is_ready)
     }
 
     /// The answer once the log's part is known: the log's failure wins, since what the answer
@@ -106,14 +82,14 @@ impl<T: Unpin> Future for Deferred<T> {
     type Output = Result<T, DbError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let logged = match self.completion.as_mut() {
-            Some(completion) => match Pin::new(&mut completion.durable).poll(cx) {
+        let logged = match self.durable.as_mut() {
+            Some(durable) => match Pin::new(durable).poll(cx) {
                 Poll::Ready(logged) => logged,
                 Poll::Pending => return Poll::Pending,
             },
             None => Ok(None),
         };
-        self.completion = None;
+        self.durable = None;
         Poll::Ready(self.answer(logged))
     }
 }

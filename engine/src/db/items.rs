@@ -11,7 +11,7 @@ use crate::api::{
 use crate::core::{Batch, Bytes};
 use crate::db::check::Constraints;
 use crate::db::collection::{self, Sizes};
-use crate::db::deferred::{Completion, Deferred, Finish};
+use crate::db::deferred::{Deferred, Finish};
 use crate::db::exprs::{check_maps, ExprCache, NO_NAMES, NO_VALUES};
 use crate::db::guard::{return_old_on_failure, Guard};
 use crate::db::index::{self, IndexDeltas};
@@ -400,7 +400,7 @@ impl Db {
     /// replaces; an error from it writes nothing.
     ///
     /// Under [`Finish::Defer`] the write is applied but neither durable nor visible yet when
-    /// this returns: the [`Completion`] left in `finish` says when it is, and nothing may be
+    /// this returns: the [`Durable`](crate::core::Durable) left in `finish` says when it is, and nothing may be
     /// reported before then, neither the outcome nor an error from `decide`.
     pub(crate) fn write_row(
         &self,
@@ -440,9 +440,17 @@ impl Db {
         let core = &self.inner.core;
         let (old, deltas, collection) = match finish {
             Finish::Wait => core.write_with(reads, decide)?.1,
-            Finish::Defer(completion) => {
+            Finish::Defer(slot) => {
                 let (durable, decided) = core.write_with_deferred(reads, decide);
-                *completion = Some(Completion::new(durable, live.stream.clone()));
+                if let Some(stream) = live.stream.clone() {
+                    // Woken by the completer once the write is published, answered or not.
+                    durable.on_ready(move |published| {
+                        if published {
+                            stream.written();
+                        }
+                    });
+                }
+                *slot = Some(durable);
                 decided?
             }
         };
