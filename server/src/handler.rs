@@ -131,7 +131,7 @@ impl Handler {
             "POST" => match self.post(request, now) {
                 Posted::Answered(response) => response,
                 Posted::Writing(deferred) => {
-                    return Begun::Writing(Box::new(Writing { id, deferred: *deferred }));
+                    return Begun::Writing(Box::new(Writing { id, deferred }));
                 }
             },
             _ => finish(
@@ -168,7 +168,7 @@ impl Handler {
         let target = request.header("x-amz-target");
         let answer = if dispatch::defers(target) {
             match dispatch::start_write(&self.db, target, &body) {
-                Ok(deferred) => return Posted::Writing(Box::new(deferred)),
+                Ok(deferred) => return Posted::Writing(deferred),
                 Err(failure) => Err(failure),
             }
         } else {
@@ -261,9 +261,10 @@ pub struct Writing {
     pub deferred: Deferred<WriteItemOutput>,
 }
 
+#[allow(clippy::large_enum_variant, reason = "returned once per request and unpacked at once")]
 enum Posted {
     Answered(Response),
-    Writing(Box<Deferred<WriteItemOutput>>),
+    Writing(Deferred<WriteItemOutput>),
 }
 
 /// DynamoDB's error envelope for a database error: `__type` and `message`, and the members some
