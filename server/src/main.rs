@@ -105,6 +105,9 @@ fn run(args: Args) -> Result<(), String> {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     serve_threads(SocketAddr::new(args.bind, args.port), threads.max(1), &handler)?;
+    // The serving threads are joined and their runtimes dropped (blocking pools drained): this
+    // is the last reference but `db`, and the database can be closed.
+    drop(handler);
     let db =
         Arc::try_unwrap(db).map_err(|_| "the database is still in use at shutdown".to_string())?;
     db.close().map_err(|e| format!("closing the database failed: {e}"))?;
@@ -121,6 +124,7 @@ fn serve_threads(
     threads: usize,
     handler: &Arc<Handler>,
 ) -> Result<(), String> {
+    ensure_free(address)?;
     let first = listen(address)?;
     let local = first.local_addr().map_err(|e| e.to_string())?;
     let mut listeners = vec![first];
@@ -168,6 +172,25 @@ fn serve_threads(
 
 /// A non-blocking listening socket on `address` with SO_REUSEPORT, so that every serving
 /// thread can have one on the same port.
+/// Fails if a socket already listens on `address`. The serving threads' listeners share it
+/// with SO_REUSEPORT, which would also let a second server run by the same user join them and
+/// take a share of the connections; a probe bound without that option is refused instead.
+fn ensure_free(address: SocketAddr) -> Result<(), String> {
+    if address.port() == 0 {
+        return Ok(());
+    }
+    let fail = |e: std::io::Error| format!("cannot listen on {address}: {e}");
+    let probe = socket2::Socket::new(
+        socket2::Domain::for_address(address),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )
+    .map_err(fail)?;
+    // As the listeners do: connections of an earlier run left in TIME_WAIT do not count.
+    probe.set_reuse_address(true).map_err(fail)?;
+    probe.bind(&address.into()).map_err(fail)
+}
+
 fn listen(address: SocketAddr) -> Result<std::net::TcpListener, String> {
     let fail = |e: std::io::Error| format!("cannot listen on {address}: {e}");
     let socket = socket2::Socket::new(

@@ -610,6 +610,11 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, ValueError> {
     if text.len() % 4 != 0 {
         return Err(ValueError::Base64Length { length: text.len() });
     }
+    // The decoder accepts only the alphabet and canonical padding: what it takes is valid, and
+    // only what it refuses needs the diagnosis below.
+    if let Ok(bytes) = BASE64.decode(text) {
+        return Ok(bytes);
+    }
     // Bytes, not chars: every byte before the first one outside the alphabet is ASCII, so
     // that byte starts the character to report.
     let outside = |b: &u8| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
@@ -745,14 +750,14 @@ impl<'de> Deserialize<'de> for AttributeValue {
     /// Reads and validates one value; the [`ValueError`] becomes the message of a serde error.
     /// Callers that must tell the two exceptions apart use [`AttributeValue::from_json`] or
     /// [`crate::api::decode_request`].
+    /// Step 1 reads the JSON tokens as they come ([`stream`]), step 2 is
+    /// [`WireValue::validate`], as for [`AttributeValue::from_json`].
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<AttributeValue, D::Error> {
-        let json = Value::deserialize(deserializer)?;
-        AttributeValue::from_json(&json).map_err(|error| {
-            LAST_ERROR_KIND.with(|kind| kind.set(Some(error.kind())));
-            de::Error::custom(error)
-        })
+        let wire = de::DeserializeSeed::deserialize(stream::Want::Attribute, deserializer)?;
+        wire.into_wire().validate().map_err(stream::raise)
     }
 }
 
+mod stream;
 #[cfg(test)]
 mod tests;

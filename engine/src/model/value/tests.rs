@@ -16,6 +16,25 @@ fn read(json: &Value) -> Result<AttributeValue, ValueError> {
     AttributeValue::from_json(json)
 }
 
+/// Reads `json`'s text through `Deserialize` (the streaming reader requests use): the value,
+/// or the error's kind and message.
+fn streamed(json: &Value) -> Result<AttributeValue, (ErrorKind, String)> {
+    let text = json.to_string();
+    let _ = take_last_error_kind();
+    serde_json::from_str::<AttributeValue>(&text).map_err(|error| {
+        let kind = take_last_error_kind().unwrap_or(ErrorKind::Serialization);
+        let message = error.to_string();
+        let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
+        (kind, message.to_owned())
+    })
+}
+
+/// Both readers agree on `json`: the same value, or the same error kind and message.
+fn assert_readers_agree(json: &Value) {
+    let expected = read(json).map_err(|error| (error.kind(), error.to_string()));
+    assert_eq!(streamed(json), expected, "{json}");
+}
+
 #[test]
 fn round_trip_every_type() {
     let cases = [
@@ -116,6 +135,7 @@ fn serialization_errors_have_dynamodb_messages() {
         let error = read(&json).expect_err(&json.to_string());
         assert_eq!(error.to_string(), message, "{json}");
         assert_eq!(error.kind(), ErrorKind::Serialization, "{json}");
+        assert_readers_agree(&json);
     }
 }
 
@@ -202,6 +222,7 @@ fn assert_validation_errors(cases: impl IntoIterator<Item = (Value, String)>) {
         let error = read(&json).expect_err(&json.to_string());
         assert_eq!(error.to_string(), message, "{json}");
         assert_eq!(error.kind(), ErrorKind::Validation, "{json}");
+        assert_readers_agree(&json);
     }
 }
 
@@ -221,6 +242,8 @@ fn nesting_accepts_32_levels_and_rejects_33() {
     // An empty list or map at level 32 holds no level 33.
     assert!(read(&nest(31, json!({"L": []}))).is_ok());
     assert_eq!(read(&nest(32, json!({"NULL": true}))), Err(ValueError::NestingTooDeep));
+    assert_readers_agree(&nest(31, json!({"S": "x"})));
+    assert_readers_agree(&nest(32, json!({"NULL": true})));
     let too_deep = (0..32).fold(V::Null, |acc, _| V::L(vec![acc]));
     assert_eq!(validate_value(&too_deep), Err(ValueError::NestingTooDeep));
 }
@@ -376,6 +399,8 @@ fn random_values_round_trip_and_mutations_never_panic() {
             if let Ok(read_back) = read(&json) {
                 assert_eq!(validate_value(&read_back), Ok(()), "seed {seed}: {json}");
             }
+            // One defect at most: the streaming reader gives the same answer to the letter.
+            assert_readers_agree(&json);
             // Byte-level damage to the text must not panic either.
             let mut bytes = text.clone().into_bytes();
             let at = rng.gen_range(0..bytes.len());
