@@ -5,6 +5,7 @@
 //! is authenticated over the body as sent, then its body is decompressed, then the target is
 //! dispatched. Every failure is answered with DynamoDB's error envelope.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -36,8 +37,9 @@ pub struct Request<'a> {
     pub path: &'a str,
     /// The raw query string, without `?`.
     pub query: Option<&'a str>,
-    /// Header names in lower case, with their values.
-    pub headers: &'a [(String, Vec<u8>)],
+    /// Header names in lower case, with their values ([`sigv4::header_view`] borrows owned
+    /// ones).
+    pub headers: &'a [sigv4::Header<'a>],
     /// The body as received.
     pub body: &'a [u8],
 }
@@ -55,8 +57,9 @@ impl Request<'_> {
 pub struct Response {
     /// The HTTP status.
     pub status: u16,
-    /// Header names and values.
-    pub headers: Vec<(&'static str, String)>,
+    /// Header names (lower case, as HTTP/1.1 servers commonly send them and HTTP/2 requires)
+    /// and values.
+    pub headers: Vec<(&'static str, Cow<'static, str>)>,
     /// The body as sent (possibly gzip-compressed).
     pub body: Vec<u8>,
 }
@@ -220,23 +223,28 @@ impl Handler {
         let n = self.requests.fetch_add(1, Ordering::Relaxed);
         let mut state = self.seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let alphabet = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-        (0..52)
-            .map(|_| {
-                state ^= state >> 33;
-                state = state.wrapping_mul(0xff51_afd7_ed55_8ccd);
-                state ^= state >> 29;
-                char::from(alphabet[(state % 36) as usize])
-            })
-            .collect()
+        let mut id = [0_u8; 52];
+        // One 64-bit mix gives 12 base-36 digits (36^12 < 2^64); five give the 52.
+        for chunk in id.chunks_mut(12) {
+            state ^= state >> 33;
+            state = state.wrapping_mul(0xff51_afd7_ed55_8ccd);
+            state ^= state >> 29;
+            let mut digits = state;
+            for slot in chunk {
+                *slot = alphabet[(digits % 36) as usize];
+                digits /= 36;
+            }
+        }
+        std::str::from_utf8(&id).expect("base-36 digits are ASCII").to_owned()
     }
 }
 
 /// The headers every response carries: its request id and CORS's.
 fn stamp(mut response: Response, id: String) -> Response {
-    response.headers.push(("x-amzn-RequestId", id));
-    response.headers.push(("Access-Control-Allow-Origin", "*".into()));
+    response.headers.push(("x-amzn-requestid", id.into()));
+    response.headers.push(("access-control-allow-origin", "*".into()));
     response.headers.push((
-        "Access-Control-Expose-Headers",
+        "access-control-expose-headers",
         "x-amzn-RequestId,x-amzn-ErrorType,x-amz-crc32,Date".into(),
     ));
     response
@@ -307,8 +315,8 @@ fn error_response(status: u16, type_uri: &str, message: Option<&str>) -> Respons
 /// failures): DynamoDB's envelope, content type and CRC, uncompressed.
 pub fn standalone_error(status: u16, type_uri: &str, message: &str) -> Response {
     let mut response = error_response(status, type_uri, Some(message));
-    response.headers.push(("x-amz-crc32", crc32fast::hash(&response.body).to_string()));
-    response.headers.push(("Content-Type", CONTENT_TYPE.into()));
+    response.headers.push(("x-amz-crc32", crc32fast::hash(&response.body).to_string().into()));
+    response.headers.push(("content-type", CONTENT_TYPE.into()));
     response
 }
 
@@ -353,11 +361,11 @@ fn finish(request: &Request<'_>, mut response: Response) -> Response {
         let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
         std::io::Write::write_all(&mut encoder, &response.body).expect("writing to memory");
         response.body = encoder.finish().expect("writing to memory");
-        response.headers.push(("Content-Encoding", "gzip".into()));
+        response.headers.push(("content-encoding", "gzip".into()));
     }
     // The checksum covers the bytes as sent, compressed or not (the JavaScript SDK v2 checks).
-    response.headers.push(("x-amz-crc32", crc32fast::hash(&response.body).to_string()));
-    response.headers.push(("Content-Type", CONTENT_TYPE.into()));
+    response.headers.push(("x-amz-crc32", crc32fast::hash(&response.body).to_string().into()));
+    response.headers.push(("content-type", CONTENT_TYPE.into()));
     response
 }
 
@@ -382,9 +390,9 @@ fn preflight(request: &Request<'_>) -> Response {
     Response {
         status: 200,
         headers: vec![
-            ("Access-Control-Allow-Methods", "GET,POST,OPTIONS".into()),
-            ("Access-Control-Allow-Headers", allowed),
-            ("Access-Control-Max-Age", "172800".into()),
+            ("access-control-allow-methods", "GET,POST,OPTIONS".into()),
+            ("access-control-allow-headers", allowed.into()),
+            ("access-control-max-age", "172800".into()),
         ],
         body: Vec::new(),
     }
@@ -392,7 +400,7 @@ fn preflight(request: &Request<'_>) -> Response {
 
 fn health(method: &str) -> Response {
     let body = if method == "HEAD" { Vec::new() } else { b"healthy: basalt".to_vec() };
-    Response { status: 200, headers: vec![("Content-Type", "text/plain".into())], body }
+    Response { status: 200, headers: vec![("content-type", "text/plain".into())], body }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! writes, control-plane changes, Scan) run on the blocking pool; reads run on the reactor;
 //! single-item writes are applied on the reactor and await their durability there.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -21,6 +23,7 @@ use crate::dispatch;
 use crate::handler::{
     standalone_error, Begun, Handler, Request, Response, Writing, REQUEST_BYTES_MAX,
 };
+use crate::sigv4::Header;
 
 /// How long shutdown waits for requests in flight before closing their connections.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -74,23 +77,13 @@ async fn answer(
             return Ok(to_hyper(too_large_response()));
         }
     };
-    let owned = Owned {
-        method: parts.method.as_str().to_string(),
-        path: parts.uri.path().to_string(),
-        query: parts.uri.query().map(str::to_string),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(name, value)| (name.as_str().to_string(), value.as_bytes().to_vec()))
-            .collect(),
-        body,
-    };
     let target = parts.headers.get("x-amz-target").and_then(|t| t.to_str().ok());
     if dispatch::defers(target) {
         // PutItem, DeleteItem, UpdateItem: applied here (a writer lock held for microseconds);
         // the answer waits for the log without blocking the reactor, woken by the storage
         // core's completer once the write is durable and visible.
-        let request = owned.request();
+        let headers = headers_of(&parts);
+        let request = request_of(&parts, &headers, &body);
         let response = match contained(|| handler.begin(&request)) {
             Some(Begun::Answered(response)) => response,
             Some(Begun::Writing(writing)) => {
@@ -102,9 +95,13 @@ async fn answer(
         };
         return Ok(to_hyper(response));
     }
-    let log_waits = handler.log_waits();
-    let run = move || handler.handle(&owned.request());
-    let response = if dispatch::may_wait(target, log_waits) {
+    let may_wait = dispatch::may_wait(target, handler.log_waits());
+    // Owned by the closure, so that it can move to the blocking pool.
+    let run = move || {
+        let headers = headers_of(&parts);
+        handler.handle(&request_of(&parts, &headers, &body))
+    };
+    let response = if may_wait {
         // Writes that wait for the log (group commit, write, fsync) as a whole: off the
         // reactor, on the blocking pool.
         tokio::task::spawn_blocking(run).await.unwrap_or_else(|error| {
@@ -119,24 +116,24 @@ async fn answer(
     Ok(to_hyper(response))
 }
 
-/// A request's parts, owned (so that they can move to the blocking pool).
-struct Owned {
-    method: String,
-    path: String,
-    query: Option<String>,
-    headers: Vec<(String, Vec<u8>)>,
-    body: Bytes,
+/// The request's headers as the handler reads them, borrowed from hyper's (whose names are
+/// lower case).
+fn headers_of(parts: &hyper::http::request::Parts) -> Vec<Header<'_>> {
+    parts.headers.iter().map(|(name, value)| (name.as_str(), value.as_bytes())).collect()
 }
 
-impl Owned {
-    fn request(&self) -> Request<'_> {
-        Request {
-            method: &self.method,
-            path: &self.path,
-            query: self.query.as_deref(),
-            headers: &self.headers,
-            body: &self.body,
-        }
+/// The handler's view of a request.
+fn request_of<'a>(
+    parts: &'a hyper::http::request::Parts,
+    headers: &'a [Header<'a>],
+    body: &'a [u8],
+) -> Request<'a> {
+    Request {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers,
+        body,
     }
 }
 
@@ -148,15 +145,25 @@ fn contained<T>(work: impl FnOnce() -> T) -> Option<T> {
 }
 
 fn to_hyper(response: Response) -> hyper::Response<Full<Bytes>> {
-    let mut builder = hyper::Response::builder().status(response.status);
-    for (name, value) in &response.headers {
-        builder = builder.header(*name, value.as_str());
+    let mut answer = hyper::Response::new(Full::new(Bytes::from(response.body)));
+    *answer.status_mut() = hyper::StatusCode::from_u16(response.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = answer.headers_mut();
+    headers.reserve(response.headers.len());
+    for (name, value) in response.headers {
+        // The handler's names are lower-case literals. A value is checked: one with a control
+        // character could only come from a request header echoed back, and is left out.
+        let name = HeaderName::from_static(name);
+        let value = match value {
+            Cow::Borrowed(text) => Ok(HeaderValue::from_static(text)),
+            Cow::Owned(text) => HeaderValue::try_from(text),
+        };
+        match value {
+            Ok(value) => drop(headers.append(name, value)),
+            Err(_) => tracing::warn!(%name, "response header value left out: not a valid value"),
+        }
     }
-    builder.body(Full::new(Bytes::from(response.body))).unwrap_or_else(|_| {
-        let mut fallback = hyper::Response::new(Full::new(Bytes::new()));
-        *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
-        fallback
-    })
+    answer
 }
 
 fn too_large_response() -> Response {
@@ -167,4 +174,36 @@ fn too_large_response() -> Response {
 fn internal_error() -> Response {
     let type_uri = "com.amazonaws.dynamodb.v20120810#InternalServerError";
     standalone_error(500, type_uri, "Internal server error")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handler::Auth;
+
+    /// Every kind of answer the handler gives converts, with all its headers: the names are
+    /// valid lower-case literals and the values valid header values.
+    #[test]
+    fn every_kind_of_answer_converts_with_its_headers() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let db = Arc::new(basalt::Db::open(dir.path()).expect("a database"));
+        let handler = Handler::new(db, Auth::AnyKey);
+        let gzip = ("accept-encoding", b"gzip".as_slice());
+        let echo = ("access-control-request-headers", b"x-amz-target,\xc3\xa9".as_slice());
+        let target = ("x-amz-target", b"DynamoDB_20120810.ListTables".as_slice());
+        let cases: [(&str, &[Header<'_>], &[u8]); 5] = [
+            ("GET", &[], b""),
+            ("OPTIONS", &[echo], b""),
+            ("POST", &[target], b"{}"),
+            ("POST", &[target, gzip], &[b' '; 2048]),
+            ("DELETE", &[], b""),
+        ];
+        for (method, headers, body) in cases {
+            let request = Request { method, path: "/", query: None, headers, body };
+            let response = handler.handle(&request);
+            let count = response.headers.len();
+            let converted = to_hyper(response);
+            assert_eq!(converted.headers().len(), count, "{method} {headers:?}");
+        }
+    }
 }

@@ -287,9 +287,17 @@ pub struct RequestParts<'a> {
     pub query: Option<&'a str>,
     /// Header names (matched case-insensitively; lower case expected) with their values, in
     /// the order received; a repeated header appears once per occurrence.
-    pub headers: &'a [(String, Vec<u8>)],
+    pub headers: &'a [Header<'a>],
     /// The body exactly as sent (still compressed if `Content-Encoding` says so).
     pub body: &'a [u8],
+}
+
+/// A request header as received: its name and its value's bytes.
+pub type Header<'a> = (&'a str, &'a [u8]);
+
+/// Borrows owned headers as [`Header`]s.
+pub fn header_view(headers: &[(String, Vec<u8>)]) -> Vec<Header<'_>> {
+    headers.iter().map(|(name, value)| (name.as_str(), value.as_slice())).collect()
 }
 
 /// How strictly [`authenticate`] checks.
@@ -458,14 +466,16 @@ impl Signer {
         names.sort_unstable();
         names.dedup();
         let signed_headers = names.join(";");
-        let payload_hash = match header(headers, "x-amz-content-sha256") {
+        let view = header_view(headers);
+        let payload_hash = match header(&view, "x-amz-content-sha256") {
             Some(claimed) => String::from_utf8_lossy(claimed).trim().to_owned(),
             None => hex::encode(Sha256::digest(body)),
         };
         let query = parse_query(query.unwrap_or(""));
-        let parts = RequestParts { method, path, query: None, headers, body };
+        let parts = RequestParts { method, path, query: None, headers: &view, body };
         let canonical =
             canonical_request(&parts, &query, &signed_headers, Form::Header, &payload_hash);
+        drop(view);
         let scope = Scope {
             access_key_id: &self.access_key_id,
             date: date.get(..8).unwrap_or(&date),
@@ -544,10 +554,7 @@ fn extract(parts: &RequestParts<'_>, query: &[QueryParam]) -> Result<Signed, Aut
     }
 }
 
-fn extract_header_form(
-    headers: &[(String, Vec<u8>)],
-    authorization: &str,
-) -> Result<Signed, AuthError> {
+fn extract_header_form(headers: &[Header<'_>], authorization: &str) -> Result<Signed, AuthError> {
     let trimmed = authorization.trim();
     let (algorithm, rest) = trimmed.split_once([' ', ',']).unwrap_or((trimmed, ""));
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
@@ -697,8 +704,11 @@ struct Scope<'a> {
 
 impl<'a> Scope<'a> {
     fn parse(credential: &'a str) -> Result<Scope<'a>, AuthError> {
-        let elements: Vec<&str> = credential.trim_end_matches('/').split('/').collect();
-        let [access_key_id, date, region, service, terminator] = elements[..] else {
+        let mut elements = credential.trim_end_matches('/').split('/');
+        let mut next = || elements.next();
+        let (Some(access_key_id), Some(date), Some(region), Some(service), Some(terminator), None) =
+            (next(), next(), next(), next(), next(), next())
+        else {
             return Err(incomplete(format!(
                 "Credential must have exactly 5 slash-delimited elements, e.g. \
                  keyid/date/region/service/term, got '{credential}'"
@@ -928,8 +938,8 @@ fn query_value<'q>(query: &'q [QueryParam], name: &str) -> Option<&'q [u8]> {
 }
 
 /// The first value of a header, by case-insensitive name.
-fn header<'h>(headers: &'h [(String, Vec<u8>)], name: &str) -> Option<&'h [u8]> {
-    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_slice())
+fn header<'h>(headers: &[Header<'h>], name: &str) -> Option<&'h [u8]> {
+    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|&(_, v)| v)
 }
 
 /// Decodes `%XX` escapes; a malformed escape stays as it is, and `+` stays a plus.
@@ -1098,7 +1108,8 @@ mod tests {
     ) -> Result<Identity, AuthError> {
         let mut credentials = Credentials::new();
         credentials.insert("AKIDEXAMPLE", SECRET);
-        let parts = RequestParts { method: "POST", path, query, headers, body };
+        let headers = header_view(headers);
+        let parts = RequestParts { method: "POST", path, query, headers: &headers, body };
         authenticate(&parts, Mode::Verify(&credentials), now)
     }
 
@@ -1113,14 +1124,14 @@ mod tests {
         ]);
         let signer = Signer::new("AKIDEXAMPLE", SECRET, "us-east-1");
         signer.sign("POST", "/", None, &mut signed, b"{\"Limit\":10}", at(SIGNED_AT));
-        let authorization = header(&signed, "authorization").expect("signed");
+        let authorization = header(&header_view(&signed), "authorization").expect("signed");
         assert_eq!(
             String::from_utf8_lossy(authorization),
             "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/dynamodb/aws4_request, \
              SignedHeaders=content-type;host;x-amz-date;x-amz-target, \
              Signature=96687303b45e6765d4f2f05a33f9d7c4c2f0d7ad66e72734f69fd34fa52e8d6b"
         );
-        assert_eq!(header(&signed, "x-amz-date"), Some(&b"20240101T120000Z"[..]));
+        assert_eq!(header(&header_view(&signed), "x-amz-date"), Some(&b"20240101T120000Z"[..]));
     }
 
     /// Path, query, headers and body of a request to sign.
@@ -1147,7 +1158,7 @@ mod tests {
                 let error = verify(path, query, &tampered, body, at(now)).expect_err("tampered");
                 assert_eq!(error.name, INVALID_SIGNATURE);
                 let result = verify(path, query, &signed, b"other", at(now));
-                let unsigned = header(&signed, "x-amz-content-sha256").is_some();
+                let unsigned = header(&header_view(&signed), "x-amz-content-sha256").is_some();
                 assert_eq!(result.is_ok(), unsigned, "only an unsigned payload may change");
             }
         }

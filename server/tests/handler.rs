@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use basalt::Db;
 use basalt_server::handler::{Auth, Handler, Request, Response, REQUEST_BYTES_MAX};
-use basalt_server::sigv4::{Credentials, Signer};
+use basalt_server::sigv4::{header_view, Credentials, Signer};
 use flate2::write::{DeflateEncoder, GzEncoder, ZlibEncoder};
 use flate2::Compression;
 use serde_json::{json, Value};
@@ -104,11 +104,12 @@ impl Server {
     }
 
     fn send(&self, request: &Outgoing) -> Response {
+        let headers = header_view(&request.headers);
         let request = Request {
             method: request.method,
             path: request.path,
             query: None,
-            headers: &request.headers,
+            headers: &headers,
             body: &request.body,
         };
         let response = self.handler.handle_at(&request, now());
@@ -179,7 +180,7 @@ impl Server {
 
 fn header<'r>(response: &'r Response, name: &str) -> Option<&'r str> {
     let (_, value) = response.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name))?;
-    Some(value.as_str())
+    Some(value)
 }
 
 fn text(response: &Response) -> String {

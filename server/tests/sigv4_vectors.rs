@@ -10,7 +10,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use basalt_server::sigv4::{authenticate, AuthError, Credentials, Identity, Mode, RequestParts};
+use basalt_server::sigv4::{
+    authenticate, header_view, AuthError, Credentials, Identity, Mode, RequestParts,
+};
 
 /// 2024-01-01T12:00:00Z, when the vectors were signed.
 const SIGNED_AT: u64 = 1_704_110_400;
@@ -96,11 +98,12 @@ impl Request {
     }
 
     fn check_at(&self, mode: Mode<'_>, now: SystemTime) -> Result<Identity, AuthError> {
+        let headers = header_view(&self.headers);
         let parts = RequestParts {
             method: &self.method,
             path: &self.path,
             query: self.query.as_deref(),
-            headers: &self.headers,
+            headers: &headers,
             body: &self.body,
         };
         authenticate(&parts, mode, now)

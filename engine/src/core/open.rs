@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use basalt_fs::Fs;
-use basalt_wal::{Lsn, Wal};
+use basalt_wal::{Durability, Lsn, Wal};
 
 use crate::core::batch;
 use crate::core::error::{io_error, Error, Result};
@@ -50,6 +50,13 @@ impl<F: Fs> Inner<F> {
         let wal_options = basalt_wal::Options {
             durability: options.durability,
             segment_bytes_max: options.wal_segment_bytes,
+            // Zeros ahead of the records keep `fdatasync` from updating the file's size; a log
+            // that is never synced per group gains nothing from them and would write every
+            // byte twice.
+            preallocate_bytes: match options.durability {
+                Durability::Sync => basalt_wal::Options::default().preallocate_bytes,
+                Durability::Buffered | Durability::None => 0,
+            },
             ..basalt_wal::Options::default()
         };
         let (wal, recovery) = Wal::open_with(fs.clone(), wal_dir.clone(), wal_options)?;

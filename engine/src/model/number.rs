@@ -308,11 +308,24 @@ impl Number {
 
     /// The 38-digit coefficient as 19 two-digit pairs, most significant first.
     fn digit_pairs(&self) -> [u8; KEY_PAIRS_MAX] {
+        const CHUNK: u128 = 10_u128.pow(18);
+        let coefficient = self.coefficient_38();
+        // Two 128-bit divisions split the 38 digits into 2 + 18 + 18; the 9 pairs of each
+        // 18-digit chunk come from 64-bit arithmetic (a 128-bit division per pair was most of
+        // the cost of encoding a key).
+        let top = u64::try_from(coefficient / CHUNK / CHUNK).expect("at most 2 digits");
+        let middle = u64::try_from(coefficient / CHUNK % CHUNK).expect("18 digits fit 64 bits");
+        let low = u64::try_from(coefficient % CHUNK).expect("18 digits fit 64 bits");
         let mut pairs = [0_u8; KEY_PAIRS_MAX];
-        let mut rest = self.coefficient_38();
-        for slot in pairs.iter_mut().rev() {
-            *slot = u8::try_from(rest % 100).expect("a remainder mod 100 fits a byte");
-            rest /= 100;
+        let mut slots = pairs.iter_mut().rev();
+        for mut rest in [low, middle] {
+            for slot in slots.by_ref().take(9) {
+                *slot = u8::try_from(rest % 100).expect("a remainder mod 100 fits a byte");
+                rest /= 100;
+            }
+        }
+        if let Some(slot) = slots.next() {
+            *slot = u8::try_from(top).expect("a value below 100 fits a byte");
         }
         pairs
     }

@@ -114,6 +114,19 @@ impl Connection {
         result
     }
 
+    /// Sends `GET /` (unsigned, no body) and reads the whole answer; errors as for `call`.
+    pub async fn get_root(&mut self) -> Result<Answer, String> {
+        let request = Request::get("/")
+            .header("host", self.endpoint.authority.as_str())
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| format!("building the request: {e}"))?;
+        let result = self.send(request).await;
+        if result.is_err() {
+            self.sender = None;
+        }
+        result
+    }
+
     async fn send(&mut self, request: Request<Full<Bytes>>) -> Result<Answer, String> {
         let sender = self.connect().await?;
         sender.ready().await.map_err(|e| format!("connection: {e}"))?;

@@ -25,7 +25,13 @@ pub enum Workload {
     YcsbA,
     /// Query of the 100 items of a random partition; an answer without all 100 is an error.
     Query,
+    /// `GET /`, unsigned and without a body (a health check, where the server has one): the
+    /// cost of HTTP and the network alone, the floor under every other workload.
+    Health,
 }
+
+/// The pseudo-operation of [`Workload::Health`].
+const HEALTH: &str = "GET /";
 
 /// One timed run.
 #[derive(Debug, Clone)]
@@ -213,7 +219,10 @@ async fn connection(id: usize, shared: Arc<Shared>, endpoint: Endpoint) -> Outco
             break;
         }
         let (operation, body, check) = next_request(&shared, &mut rng);
-        let result = conn.call(operation, body).await;
+        let result = match operation {
+            HEALTH => conn.get_root().await,
+            _ => conn.call(operation, body).await,
+        };
         let done = Instant::now();
         let in_window = match shared.tickets {
             Some(_) => start >= shared.window_start,
@@ -283,6 +292,7 @@ fn next_request(shared: &Shared, rng: &mut SmallRng) -> (&'static str, String, C
             let partition = rng.gen_range(0..bodies.partitions());
             ("Query", bodies.query(partition), Check::Partition)
         }
+        Workload::Health => (HEALTH, String::new(), Check::Nothing),
     }
 }
 
