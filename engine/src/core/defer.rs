@@ -69,6 +69,9 @@ struct SlotState {
     /// Once the outcome was left (it may have been taken since): whether the write was
     /// published.
     published: Option<bool>,
+    /// A thread waits on `ready` ([`Durable::wait`]); only then does the completer signal it
+    /// (a condition variable's signal is a system call even with nobody waiting).
+    blocked: bool,
 }
 
 type Hook = Box<dyn FnOnce(bool) + Send>;
@@ -85,7 +88,8 @@ impl std::fmt::Debug for SlotState {
 impl Durable {
     /// A write not complete yet, and the slot its completer fulfils.
     pub(crate) fn pending() -> (Durable, Arc<Slot>) {
-        let state = SlotState { outcome: None, waker: None, hook: None, published: None };
+        let state =
+            SlotState { outcome: None, waker: None, hook: None, published: None, blocked: false };
         let slot = Arc::new(Slot { state: Mutex::new(state), ready: Condvar::new() });
         (Durable { state: Known::Later(slot.clone()) }, slot)
     }
@@ -120,6 +124,9 @@ impl Durable {
             if let Some(outcome) = state.outcome.take() {
                 return outcome;
             }
+            // Set under the lock the completer takes to leave the outcome: it either sees this
+            // and signals, or left the outcome before, which the check above found.
+            state.blocked = true;
             state = slot.ready.wait(state).unwrap_or_else(std::sync::PoisonError::into_inner);
         }
     }
@@ -195,8 +202,11 @@ impl Slot {
         state.published = Some(published);
         let waker = state.waker.take();
         let hook = state.hook.take();
+        let blocked = state.blocked;
         drop(state);
-        self.ready.notify_all();
+        if blocked {
+            self.ready.notify_all();
+        }
         if let Some(waker) = waker {
             waker.wake();
         }
