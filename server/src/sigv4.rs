@@ -558,7 +558,10 @@ fn extract_header_form(headers: &[Header<'_>], authorization: &str) -> Result<Si
     let trimmed = authorization.trim();
     let (algorithm, rest) = trimmed.split_once([' ', ',']).unwrap_or((trimmed, ""));
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-    for pair in rest.split([',', ' ', '\t']).filter(|p| !p.is_empty()) {
+    // Split as bytes (the separators are ASCII, so each piece is whole UTF-8): a character
+    // pattern decodes the header character by character, a sizeable part of a request's CPU.
+    let pieces = rest.as_bytes().split(|b| matches!(b, b',' | b' ' | b'\t'));
+    for pair in pieces.filter_map(|p| std::str::from_utf8(p).ok()).filter(|p| !p.is_empty()) {
         let Some((key, value)) = pair.split_once('=') else {
             return Err(incomplete(format!(
                 "'{pair}' not a valid key=value pair (missing equal-sign) in Authorization \

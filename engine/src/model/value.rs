@@ -21,8 +21,10 @@
 //! 2. [`WireValue::validate`] applies DynamoDB's rules and builds the [`AttributeValue`]
 //!    ([`ErrorKind::Validation`] errors).
 //!
-//! [`AttributeValue::from_json`] and [`item_from_json`] run both steps; the serde `Deserialize`
-//! impl does too, flattening the error to its message. [`validate_value`] applies the step-2
+//! [`AttributeValue::from_json`] and [`item_from_json`] run both steps over a
+//! `serde_json::Value`; the serde `Deserialize` impl, which every request uses, runs step 1
+//! straight over the JSON tokens (`value/stream.rs`, no intermediate tree) and then step 2,
+//! flattening the error to its message. [`validate_value`] applies the step-2
 //! rules that a built value can still break (sets, nesting) to values made in code.
 //!
 //! # Sources for the messages
