@@ -87,6 +87,27 @@ fn unknown_keys_and_null_type_keys_are_ignored() {
     assert_eq!(read(&json!({"S": "a", "N": null})), Ok(V::S("a".into())));
 }
 
+/// What a `serde_json::Value` refuses under an ignored key, the streaming reader refuses too:
+/// the ignored value is read, not just scanned.
+#[test]
+fn ignored_values_are_checked_like_any_json() {
+    let deep = format!(r#"{{"S":"x","x":{}1{}}}"#, "[".repeat(200), "]".repeat(200));
+    let broken = [
+        deep.into_bytes(),
+        br#"{"S":"x","x":"\ud800"}"#.to_vec(),
+        br#"{"S":"x","x":{"\ud800":1}}"#.to_vec(),
+        br#"{"S":"x","x":1e400}"#.to_vec(),
+        b"{\"S\":\"x\",\"x\":\"\xff\xfe\"}".to_vec(),
+    ];
+    for text in broken {
+        let shown = String::from_utf8_lossy(&text).into_owned();
+        assert!(serde_json::from_slice::<Value>(&text).is_err(), "{shown}");
+        assert!(serde_json::from_slice::<AttributeValue>(&text).is_err(), "{shown}");
+    }
+    let nested = json!({"S": "a", "foo": {"bar": [1, {"baz": null}], "q": "x"}});
+    assert_readers_agree(&nested);
+}
+
 #[test]
 fn serialization_errors_have_dynamodb_messages() {
     let cases = [
