@@ -170,8 +170,6 @@ fn serve_threads(
     Ok(())
 }
 
-/// A non-blocking listening socket on `address` with SO_REUSEPORT, so that every serving
-/// thread can have one on the same port.
 /// Fails if a socket already listens on `address`. The serving threads' listeners share it
 /// with SO_REUSEPORT, which would also let a second server run by the same user join them and
 /// take a share of the connections; a probe bound without that option is refused instead.
@@ -179,19 +177,22 @@ fn ensure_free(address: SocketAddr) -> Result<(), String> {
     if address.port() == 0 {
         return Ok(());
     }
-    let fail = |e: std::io::Error| format!("cannot listen on {address}: {e}");
-    let probe = socket2::Socket::new(
-        socket2::Domain::for_address(address),
-        socket2::Type::STREAM,
-        Some(socket2::Protocol::TCP),
-    )
-    .map_err(fail)?;
-    // As the listeners do: connections of an earlier run left in TIME_WAIT do not count.
-    probe.set_reuse_address(true).map_err(fail)?;
-    probe.bind(&address.into()).map_err(fail)
+    bound(address, false).map(drop)
 }
 
+/// A non-blocking listening socket on `address` with SO_REUSEPORT, so that every serving
+/// thread can have one on the same port.
 fn listen(address: SocketAddr) -> Result<std::net::TcpListener, String> {
+    let fail = |e: std::io::Error| format!("cannot listen on {address}: {e}");
+    let socket = bound(address, true)?;
+    socket.set_nonblocking(true).map_err(fail)?;
+    socket.listen(1024).map_err(fail)?;
+    Ok(socket.into())
+}
+
+/// A TCP socket bound to `address`, with SO_REUSEPORT if `shared`. SO_REUSEADDR always:
+/// connections of an earlier run left in TIME_WAIT do not keep the port.
+fn bound(address: SocketAddr, shared: bool) -> Result<socket2::Socket, String> {
     let fail = |e: std::io::Error| format!("cannot listen on {address}: {e}");
     let socket = socket2::Socket::new(
         socket2::Domain::for_address(address),
@@ -201,11 +202,11 @@ fn listen(address: SocketAddr) -> Result<std::net::TcpListener, String> {
     .map_err(fail)?;
     socket.set_reuse_address(true).map_err(fail)?;
     #[cfg(unix)]
-    socket.set_reuse_port(true).map_err(fail)?;
-    socket.set_nonblocking(true).map_err(fail)?;
+    if shared {
+        socket.set_reuse_port(true).map_err(fail)?;
+    }
     socket.bind(&address.into()).map_err(fail)?;
-    socket.listen(1024).map_err(fail)?;
-    Ok(socket.into())
+    Ok(socket)
 }
 
 fn open_db(args: &Args) -> Result<(Db, Option<tempfile::TempDir>), String> {

@@ -475,7 +475,6 @@ impl Signer {
         let parts = RequestParts { method, path, query: None, headers: &view, body };
         let canonical =
             canonical_request(&parts, &query, &signed_headers, Form::Header, &payload_hash);
-        drop(view);
         let scope = Scope {
             access_key_id: &self.access_key_id,
             date: date.get(..8).unwrap_or(&date),

@@ -43,7 +43,7 @@ use std::fmt;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use serde::de::{self, Deserialize, Deserializer};
+use serde::de::{Deserialize, Deserializer};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
@@ -755,8 +755,7 @@ impl<'de> Deserialize<'de> for AttributeValue {
     /// Step 1 reads the JSON tokens as they come ([`stream`]), step 2 is
     /// [`WireValue::validate`], as for [`AttributeValue::from_json`].
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<AttributeValue, D::Error> {
-        let wire = de::DeserializeSeed::deserialize(stream::Want::Attribute, deserializer)?;
-        wire.into_wire().validate().map_err(stream::raise)
+        stream::wire_attribute(deserializer)?.validate().map_err(stream::raise)
     }
 }
 

@@ -20,7 +20,7 @@ use super::{
 
 /// What a JSON value inside an AttributeValue must be; a serde seed reading one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Want {
+enum Want {
     /// An attribute of an item: an AttributeValue object (`null` is not one).
     Attribute,
     /// A list member or map value: an AttributeValue object, `null` reading as an empty one.
@@ -41,9 +41,20 @@ pub(super) enum Want {
     Blobs,
 }
 
+/// The contents of `got` if it is the `variant` its [`Want`] reads; `None` for
+/// [`Got::Absent`] (JSON `null`), the only other answer a `Want` gives.
+macro_rules! take {
+    ($got:expr, $variant:ident) => {
+        match $got {
+            Got::$variant(contents) => Some(contents),
+            _ => None,
+        }
+    };
+}
+
 /// What a [`Want`] read.
 #[derive(Debug)]
-pub(super) enum Got {
+enum Got {
     /// JSON `null`, where that means "not given".
     Absent,
     Value(WireValue),
@@ -94,6 +105,15 @@ impl Want {
     fn fail<T, E: de::Error>(self, found: Found) -> Result<T, E> {
         Err(raise(self.refuse(found)))
     }
+}
+
+/// Step 1 for an attribute of an item, straight from the JSON tokens.
+pub(super) fn wire_attribute<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<WireValue, D::Error> {
+    // `Attribute` refuses `null`, so the value is always there.
+    let got = Want::Attribute.deserialize(deserializer)?;
+    Ok(take!(got, Value).unwrap_or_default())
 }
 
 /// A [`ValueError`] as a serde error, its kind recorded for [`super::take_last_error_kind`].
@@ -163,12 +183,12 @@ impl<'de> Visitor<'de> for Want {
             Want::List => {
                 let mut members = Vec::with_capacity(seq.size_hint().unwrap_or(0));
                 while let Some(member) = seq.next_element_seed(Want::Member)? {
-                    members.push(member.into_wire());
+                    members.push(take!(member, Value).unwrap_or_default());
                 }
                 Ok(Got::List(members))
             }
-            Want::Texts => Ok(Got::Texts(set_members(seq, Want::Text, Got::into_text)?)),
-            Want::Blobs => Ok(Got::Blobs(set_members(seq, Want::Blob, Got::into_blob)?)),
+            Want::Texts => Ok(Got::Texts(set_members(seq, Want::Text, |got| take!(got, Text))?)),
+            Want::Blobs => Ok(Got::Blobs(set_members(seq, Want::Blob, |got| take!(got, Blob))?)),
             _ => self.fail(Found::Array),
         }
     }
@@ -179,7 +199,8 @@ impl<'de> Visitor<'de> for Want {
             Want::Entries => {
                 let mut entries = BTreeMap::new();
                 while let Some(name) = map.next_key::<String>()? {
-                    let value = map.next_value_seed(Want::Member)?.into_wire();
+                    let got = map.next_value_seed(Want::Member)?;
+                    let value = take!(got, Value).unwrap_or_default();
                     entries.insert(name, value);
                 }
                 Ok(Got::Entries(entries))
@@ -327,76 +348,18 @@ fn wire_value<'de, A: MapAccess<'de>>(mut map: A) -> Result<WireValue, A::Error>
         };
         let got = map.next_value_seed(want)?;
         match key {
-            TypeKey::S => wire.s = got.into_text(),
-            TypeKey::N => wire.n = got.into_text(),
-            TypeKey::B => wire.b = got.into_blob(),
-            TypeKey::Bool => wire.bool = got.into_flag(),
-            TypeKey::Null => wire.null = got.into_flag(),
-            TypeKey::L => wire.l = got.into_list(),
-            TypeKey::M => wire.m = got.into_entries(),
-            TypeKey::Ss => wire.ss = got.into_texts(),
-            TypeKey::Ns => wire.ns = got.into_texts(),
-            TypeKey::Bs => wire.bs = got.into_blobs(),
+            TypeKey::S => wire.s = take!(got, Text),
+            TypeKey::N => wire.n = take!(got, Text),
+            TypeKey::B => wire.b = take!(got, Blob),
+            TypeKey::Bool => wire.bool = take!(got, Flag),
+            TypeKey::Null => wire.null = take!(got, Flag),
+            TypeKey::L => wire.l = take!(got, List),
+            TypeKey::M => wire.m = take!(got, Entries),
+            TypeKey::Ss => wire.ss = take!(got, Texts),
+            TypeKey::Ns => wire.ns = take!(got, Texts),
+            TypeKey::Bs => wire.bs = take!(got, Blobs),
             TypeKey::Other => {}
         }
     }
     Ok(wire)
-}
-
-impl Got {
-    pub(super) fn into_wire(self) -> WireValue {
-        match self {
-            Got::Value(wire) => wire,
-            _ => WireValue::default(),
-        }
-    }
-
-    fn into_text(self) -> Option<String> {
-        match self {
-            Got::Text(text) => Some(text),
-            _ => None,
-        }
-    }
-
-    fn into_blob(self) -> Option<Vec<u8>> {
-        match self {
-            Got::Blob(bytes) => Some(bytes),
-            _ => None,
-        }
-    }
-
-    fn into_flag(self) -> Option<bool> {
-        match self {
-            Got::Flag(flag) => Some(flag),
-            _ => None,
-        }
-    }
-
-    fn into_list(self) -> Option<Vec<WireValue>> {
-        match self {
-            Got::List(members) => Some(members),
-            _ => None,
-        }
-    }
-
-    fn into_entries(self) -> Option<BTreeMap<String, WireValue>> {
-        match self {
-            Got::Entries(entries) => Some(entries),
-            _ => None,
-        }
-    }
-
-    fn into_texts(self) -> Option<Vec<Option<String>>> {
-        match self {
-            Got::Texts(members) => Some(members),
-            _ => None,
-        }
-    }
-
-    fn into_blobs(self) -> Option<Vec<Option<Vec<u8>>>> {
-        match self {
-            Got::Blobs(members) => Some(members),
-            _ => None,
-        }
-    }
 }
